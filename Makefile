@@ -1,0 +1,109 @@
+# irdesk: one binary, an embedded store, a web UI, a REST API and a CLI.
+# The source lists below read like docs/ARCHITECTURE.md: lower layers first.
+
+UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
+         src/util/utf8.c src/util/json.c src/util/embed.c src/util/fs.c
+STORE  = src/store/store.c src/store/store_sqlite.c
+IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c \
+         src/ir/timeline.c src/ir/task.c src/ir/actor.c
+WEB    = src/web/http.c
+CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
+         src/cmd_task.c src/cmd_audit.c
+LIBSRC = $(UTIL) $(STORE) $(IR) $(WEB) $(CMDS)
+MAIN   = src/main.c
+
+DATA   = $(sort $(wildcard data/sql/sqlite/*.sql))
+
+UNIT   = $(sort $(wildcard tests/unit/test_*.c))
+
+PKGS   = sqlite3 jansson libsodium libmicrohttpd
+TPKGS  = cmocka
+
+CC     ?= cc
+WARN   = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wpedantic -Wshadow \
+         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat=2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+T_CFLAGS   := $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
+T_LIBS     := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
+VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+COMMON = $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS) -DIRDESK_VERSION='"$(VERSION)"' -MMD -MP
+
+REL_CFLAGS  = $(COMMON) -O2 -g
+TEST_CFLAGS = $(COMMON) -O1 -g -fno-omit-frame-pointer \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+REL_OBJ  = $(patsubst %.c,build/rel/%.o,$(LIBSRC) build/gen/embedded.c)
+TEST_OBJ = $(patsubst %.c,build/test/%.o,$(LIBSRC) build/gen/embedded.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,build/test/unit/%,$(UNIT))
+
+.PHONY: all run test test-build bench deps clean check-deps
+all: irdesk
+
+deps:
+	@scripts/deps.sh
+
+# Fail early with a hint rather than with a wall of missing headers.
+check-deps:
+	@pkg-config --exists $(PKGS) $(TPKGS) || { echo "missing libraries: run scripts/deps.sh" >&2; exit 1; }
+
+irdesk: $(REL_OBJ) build/rel/src/main.o
+	@echo "  LD      $@"
+	@$(CC) -o $@ $^ $(LIBS)
+
+build/rel/%.o: %.c | build/gen/embedded.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(REL_CFLAGS) -c -o $@ $<
+
+build/test/%.o: %.c | build/gen/embedded.c
+	@mkdir -p $(@D)
+	@echo "  CC test $<"
+	@$(CC) $(TEST_CFLAGS) $(T_CFLAGS) -c -o $@ $<
+
+# Data files are embedded into the binary by a small generator (no xxd needed).
+build/embedgen: scripts/embedgen.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -o $@ $<
+
+build/gen/embedded.c: build/embedgen $(DATA)
+	@mkdir -p $(@D)
+	build/embedgen data $(patsubst data/%,%,$(DATA)) > $@.tmp && mv $@.tmp $@
+
+build/test/irdesk: $(TEST_OBJ) build/test/src/main.o
+	@echo "  LD test $@"
+	@$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
+
+build/test/unit/%: tests/unit/%.c $(TEST_OBJ) tests/unit/unit.h
+	@mkdir -p $(@D)
+	@echo "  LD test $@"
+	@$(CC) $(TEST_CFLAGS) $(T_CFLAGS) -Itests/unit -o $@ $< $(TEST_OBJ) $(LIBS) $(T_LIBS)
+
+test-build: build/test/irdesk $(UNIT_BIN)
+
+# make test: install what is missing, build with sanitizers, run everything.
+test:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory test-build
+	@tests/run.sh
+
+run:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory irdesk
+	@./irdesk init --if-needed
+	./irdesk serve --listen 127.0.0.1:8080
+
+build/bench/%: bench/%.c $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(REL_OBJ) $(LIBS)
+
+bench:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory irdesk build/bench/bench_store
+	@bench/run.sh
+
+clean:
+	rm -rf build irdesk
+
+-include $(shell find build -name '*.d' 2>/dev/null)

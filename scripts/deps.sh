@@ -1,0 +1,38 @@
+#!/bin/sh
+# scripts/deps.sh: install the Debian packages irdesk needs to build, run and
+# test, and only those that are missing. Quiet when everything is present;
+# runs `apt-get update` only when it has something to install; works as root
+# or through sudo. Nothing is downloaded from anywhere but Debian's archive.
+set -eu
+
+# Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev"
+# Run: time zone data for display zones.
+RUN="tzdata"
+# Test: unit test library, the sqlite3 shell (tampering tests), jq (JSON in
+# end-to-end tests), curl (HTTP end-to-end tests).
+TEST="libcmocka-dev sqlite3 jq curl"
+
+missing=""
+for p in $BUILD $RUN $TEST; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: missing packages:$missing; run this script as root or install sudo" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,347 @@
+/*
+ * cli.c: shared plumbing of the command-line interface: options, opening
+ * the store, error messages with exit codes, tables for people.
+ */
+#include "cli.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/time.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <wchar.h>
+
+int cli_common_opt(struct cli *c, int opt, const char *arg, const char *usage, int *exit_now)
+{
+	switch (opt) {
+	case OPT_DB:
+		c->db_url = arg;
+		return 1;
+	case OPT_JSON:
+		c->json = 1;
+		return 1;
+	case OPT_AS:
+		c->as_user = arg;
+		return 1;
+	case OPT_TZ:
+		c->tz_name = arg;
+		return 1;
+	case OPT_HELP:
+		fputs(usage, stdout);
+		*exit_now = 0;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv, const struct option *longopts,
+	      const char *usage, int (*on_opt)(void *ctx, int opt, const char *arg), void *ctx)
+{
+	int opt, exit_now = -1;
+
+	optind = 0; /* GNU: full re-initialisation, as each subcommand parses anew */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			opt = OPT_HELP;
+		if (opt == '?' || opt == ':') {
+			const char *bad = argv[optind - 1];
+			if (optopt && optopt < 256)
+				return cli_usage_error(usage, "unknown option '-%c'", optopt);
+			return cli_usage_error(usage, "unknown option or missing value: '%s'", bad);
+		}
+		if (cli_common_opt(c, opt, optarg, usage, &exit_now)) {
+			if (exit_now >= 0)
+				return exit_now;
+			continue;
+		}
+		if (on_opt) {
+			int rc = on_opt(ctx, opt, optarg);
+			if (rc)
+				return rc;
+		}
+	}
+	return -1;
+}
+
+static int open_common(struct cli *c, int flags)
+{
+	const char *url = c->db_url;
+	const char *zone = c->tz_name;
+
+	err_clear(&c->err);
+	if (!url)
+		url = getenv("IRDESK_DB");
+	if (!url || !*url)
+		url = CLI_DEFAULT_DB;
+	c->db_url = url;
+	if (!zone)
+		zone = getenv("IRDESK_TZ");
+	if (!zone || !*zone)
+		zone = CLI_DEFAULT_TZ;
+	if (!c->tz && tz_load(zone, &c->tz, &c->err))
+		return cli_fail(c);
+	if (store_open(url, flags, &c->st, &c->err))
+		return cli_fail(c);
+	if (c->as_user) {
+		if (actor_for_user(c->st, c->as_user, c->tz, &c->actor, &c->err))
+			return cli_fail(c);
+	} else {
+		actor_local(&c->actor, c->tz);
+	}
+	return 0;
+}
+
+int cli_open(struct cli *c) { return open_common(c, 0); }
+int cli_open_create(struct cli *c) { return open_common(c, STORE_CREATE); }
+
+void cli_close(struct cli *c)
+{
+	store_close(c->st);
+	c->st = NULL;
+	tz_free(c->tz);
+	c->tz = NULL;
+}
+
+int cli_fail(struct cli *c)
+{
+	int code = c->err.code ? c->err.code : ERR_INTERNAL;
+	fprintf(stderr, "irdesk: %s\n", err_msg(&c->err));
+	return err_exit_code(code);
+}
+
+int cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("irdesk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return err_exit_code(code);
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("irdesk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* One line, as every error: the usage is one --help away. */
+	fputs(usage ? " (see --help)\n" : "\n", stderr);
+	return err_exit_code(ERR_USAGE);
+}
+
+const char *cli_time(struct cli *c, int64_t t, char out[64])
+{
+	if (!t) {
+		out[0] = '\0';
+		return out;
+	}
+	time_format_human(t, c->tz, out);
+	return out;
+}
+
+int cli_read_secret(const char *prompt, char *out, size_t size)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO);
+	size_t n;
+
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (!fgets(out, (int)size, stdin))
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	return 0;
+}
+
+/* Tables */
+
+struct table {
+	int ncols;
+	int nrows;
+	int cap;
+	char **cells; /* row-major, row 0 is the header */
+	int *maxw;
+};
+
+struct table *table_new(int ncols, const char *const *headers)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->maxw = calloc((size_t)ncols, sizeof(int));
+	if (!t->maxw) {
+		free(t);
+		return NULL;
+	}
+	table_add(t, headers);
+	return t;
+}
+
+void table_add(struct table *t, const char *const *cells)
+{
+	if (!t)
+		return;
+	if (t->nrows == t->cap) {
+		int ncap = t->cap ? t->cap * 2 : 16;
+		char **p = realloc(t->cells, sizeof(char *) * (size_t)ncap * (size_t)t->ncols);
+		if (!p)
+			return;
+		t->cells = p;
+		t->cap = ncap;
+	}
+	for (int i = 0; i < t->ncols; i++) {
+		const char *s = cells[i] ? cells[i] : "";
+		char *d = strdup(s);
+		/* A cell is one line: newlines and tabs become spaces. */
+		for (char *q = d; q && *q; q++)
+			if (*q == '\n' || *q == '\r' || *q == '\t')
+				*q = ' ';
+		t->cells[t->nrows * t->ncols + i] = d;
+	}
+	t->nrows++;
+}
+
+void table_max_width(struct table *t, int col, int width)
+{
+	if (t && col >= 0 && col < t->ncols)
+		t->maxw[col] = width;
+}
+
+/* Display width of one code point: 2 for East Asian wide and fullwidth forms. */
+static int cp_width(uint32_t cp)
+{
+	if (cp < 0x1100)
+		return 1;
+	if ((cp <= 0x115f) || cp == 0x2329 || cp == 0x232a ||
+	    (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+	    (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* Decode one UTF-8 code point at s (assumed valid); returns its length. */
+static int cp_next(const char *s, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if ((u[0] & 0xe0) == 0xc0 && u[1]) {
+		*cp = ((uint32_t)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
+		return 2;
+	}
+	if ((u[0] & 0xf0) == 0xe0 && u[1] && u[2]) {
+		*cp = ((uint32_t)(u[0] & 0x0f) << 12) | ((uint32_t)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+		return 3;
+	}
+	if ((u[0] & 0xf8) == 0xf0 && u[1] && u[2] && u[3]) {
+		*cp = ((uint32_t)(u[0] & 0x07) << 18) | ((uint32_t)(u[1] & 0x3f) << 12) |
+		      ((uint32_t)(u[2] & 0x3f) << 6) | (u[3] & 0x3f);
+		return 4;
+	}
+	*cp = 0xfffd;
+	return 1;
+}
+
+static int str_width(const char *s)
+{
+	int w = 0;
+	uint32_t cp;
+
+	while (*s) {
+		s += cp_next(s, &cp);
+		w += cp_width(cp);
+	}
+	return w;
+}
+
+/* Print s padded to width columns, cut with "…" when longer than limit. */
+static void print_cell(FILE *out, const char *s, int width, int limit, int pad)
+{
+	int w = 0;
+	uint32_t cp;
+
+	while (*s) {
+		int n = cp_next(s, &cp), cw = cp_width(cp);
+		if (limit && w + cw > limit - 1 && str_width(s) + w > limit) {
+			fputs("…", out);
+			w += 1;
+			break;
+		}
+		fwrite(s, 1, (size_t)n, out);
+		w += cw;
+		s += n;
+	}
+	if (pad)
+		for (; w < width; w++)
+			fputc(' ', out);
+}
+
+void table_print(struct table *t, FILE *out)
+{
+	int *width;
+
+	if (!t)
+		return;
+	width = calloc((size_t)t->ncols, sizeof(int));
+	if (!width)
+		return;
+	for (int r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			int w = str_width(t->cells[r * t->ncols + c]);
+			if (t->maxw[c] && w > t->maxw[c])
+				w = t->maxw[c];
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (int r = 0; r < t->nrows; r++) {
+		for (int c = 0; c < t->ncols; c++) {
+			int last = c == t->ncols - 1;
+			print_cell(out, t->cells[r * t->ncols + c], width[c], t->maxw[c], !last);
+			if (!last)
+				fputs("  ", out);
+		}
+		fputc('\n', out);
+	}
+	free(width);
+}
+
+void table_free(struct table *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->maxw);
+	free(t);
+}

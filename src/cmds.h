@@ -1,0 +1,18 @@
+/*
+ * cmds.h: the commands main.c dispatches to, one file each (cmd_<name>.c).
+ * Each gets argv with argv[0] = its own name and returns the exit code.
+ */
+#ifndef IRDESK_CMDS_H
+#define IRDESK_CMDS_H
+
+struct cli;
+
+int cmd_init(int argc, char **argv, struct cli *c);
+int cmd_serve(int argc, char **argv, struct cli *c);
+int cmd_user(int argc, char **argv, struct cli *c);
+int cmd_incident(int argc, char **argv, struct cli *c);
+int cmd_task(int argc, char **argv, struct cli *c);
+int cmd_audit(int argc, char **argv, struct cli *c);
+int cmd_version(int argc, char **argv, struct cli *c);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * store.c: picks the backend from the URL scheme, applies the embedded
+ * migrations, and dispatches the statement calls to the backend.
+ */
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/embed.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The backends, by URL scheme (OpenBSD smtpd table.c style). */
+static const struct store_driver *const drivers[] = {
+	&store_sqlite_driver,
+};
+
+/* A stmt's first member is always its driver's pointer (see backends). */
+struct stmt {
+	const struct store_driver *drv;
+};
+
+static int migration_version(const char *name)
+{
+	/* "sql/sqlite/0001_init.sql" -> 1 */
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	if (base[0] < '0' || base[0] > '9')
+		return -1;
+	return atoi(base);
+}
+
+/* Count the backend's embedded migrations and check they are numbered 1..N. */
+static int migrations_latest(const struct store_driver *drv)
+{
+	char prefix[64];
+	int n = 0;
+
+	snprintf(prefix, sizeof(prefix), "sql/%s/", drv->migrations);
+	for (const struct embed_file *f = embed_files; f->name; f++) {
+		if (strncmp(f->name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (migration_version(f->name) != n + 1)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+int store_schema_latest(const struct store *st)
+{
+	return migrations_latest(st->drv);
+}
+
+static int current_version(struct store *st, int *out, struct err *e)
+{
+	struct stmt *s;
+	int rc;
+
+	rc = store_prepare(st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &s, e);
+	if (rc)
+		return rc;
+	rc = stmt_step(s, e);
+	if (rc == 1) {
+		*out = (int)stmt_int(s, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(e, ERR_STORE, "schema_migrations: no row");
+	}
+	stmt_done(s);
+	return rc;
+}
+
+static int migrate(struct store *st, struct err *e)
+{
+	char prefix[64];
+	int latest = migrations_latest(st->drv), have = 0, rc;
+
+	if (latest < 0)
+		return err_set(e, ERR_INTERNAL, "embedded migrations for %s are not numbered 1..N",
+			       st->drv->migrations);
+	rc = store_exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+			    "applied_at INTEGER NOT NULL)", e);
+	if (rc)
+		return rc;
+	rc = current_version(st, &have, e);
+	if (rc)
+		return rc;
+	if (have > latest)
+		return err_set(e, ERR_VERSION,
+			       "database schema version %d is newer than this irdesk knows (%d): "
+			       "upgrade irdesk", have, latest);
+	if (have == latest) {
+		st->schema_version = have;
+		return 0;
+	}
+
+	/* Another process may migrate at the same time: decide under the lock. */
+	rc = store_begin(st, e);
+	if (rc)
+		return rc;
+	rc = current_version(st, &have, e);
+	if (rc)
+		goto out;
+	snprintf(prefix, sizeof(prefix), "sql/%s/", st->drv->migrations);
+	for (const struct embed_file *f = embed_files; f->name; f++) {
+		struct stmt *s;
+		int v;
+
+		if (strncmp(f->name, prefix, strlen(prefix)) != 0)
+			continue;
+		v = migration_version(f->name);
+		if (v <= have)
+			continue;
+		log_debug("store: applying migration %s", f->name);
+		rc = store_exec(st, f->data, e);
+		if (rc) {
+			err_prefix(e, "migration %s", f->name);
+			goto out;
+		}
+		rc = store_prepare(st, "INSERT INTO schema_migrations (version, name, applied_at) "
+				       "VALUES (?, ?, ?)", &s, e);
+		if (rc)
+			goto out;
+		stmt_bind_int(s, 1, v);
+		stmt_bind_text(s, 2, f->name + strlen(prefix));
+		stmt_bind_int(s, 3, time_now());
+		rc = stmt_exec(s, e);
+		if (rc)
+			goto out;
+		have = v;
+	}
+	rc = store_commit(st, e);
+	if (!rc)
+		st->schema_version = have;
+	return rc;
+out:
+	store_rollback(st);
+	return rc;
+}
+
+int store_open(const char *url, int flags, struct store **out, struct err *e)
+{
+	const struct store_driver *drv = NULL;
+	const char *target = url;
+	const char *colon = strchr(url, ':');
+	struct store *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strlen(url) >= sizeof(st->url))
+		return err_set(e, ERR_INVALID, "database url too long");
+	if (colon) {
+		size_t n = (size_t)(colon - url);
+		for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+			if (strlen(drivers[i]->scheme) == n &&
+			    strncmp(drivers[i]->scheme, url, n) == 0) {
+				drv = drivers[i];
+				target = colon + 1;
+			}
+		}
+		if (!drv && strncmp(url, "postgres", 8) == 0)
+			return err_set(e, ERR_INVALID, "%s: the postgresql backend is not built in yet", url);
+	}
+	if (!drv) {
+		if (colon && !strchr(url, '/'))
+			return err_set(e, ERR_INVALID, "%s: unknown database scheme (use sqlite:PATH)", url);
+		drv = &store_sqlite_driver; /* a bare path */
+	}
+	if (!*target)
+		return err_set(e, ERR_INVALID, "%s: missing database path", url);
+
+	rc = drv->open(target, flags, &st, e);
+	if (rc)
+		return rc;
+	st->drv = drv;
+	snprintf(st->url, sizeof(st->url), "%s", url);
+	rc = migrate(st, e);
+	if (rc) {
+		store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		store_rollback(st);
+	st->drv->close(st);
+}
+
+int store_exec(struct store *st, const char *sql, struct err *e)
+{
+	return st->drv->exec(st, sql, e);
+}
+
+int store_begin(struct store *st, struct err *e)
+{
+	int rc;
+
+	if (st->in_tx)
+		return err_set(e, ERR_INTERNAL, "store: transaction already open");
+	rc = st->drv->begin(st, e);
+	if (!rc)
+		st->in_tx = 1;
+	return rc;
+}
+
+int store_commit(struct store *st, struct err *e)
+{
+	int rc;
+
+	if (!st->in_tx)
+		return err_set(e, ERR_INTERNAL, "store: no transaction to commit");
+	rc = st->drv->commit(st, e);
+	if (rc) {
+		st->drv->rollback(st);
+	}
+	st->in_tx = 0;
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!st || !st->in_tx)
+		return;
+	st->drv->rollback(st);
+	st->in_tx = 0;
+}
+
+int store_prepare(struct store *st, const char *sql, struct stmt **out, struct err *e)
+{
+	return st->drv->prepare(st, sql, out, e);
+}
+
+int stmt_bind_int(struct stmt *s, int idx, int64_t v)
+{
+	return s->drv->bind_int(s, idx, v);
+}
+
+int stmt_bind_text(struct stmt *s, int idx, const char *v)
+{
+	if (!v)
+		return s->drv->bind_null(s, idx);
+	return s->drv->bind_text(s, idx, v, strlen(v));
+}
+
+int stmt_bind_int_or_null(struct stmt *s, int idx, int64_t v)
+{
+	return v ? s->drv->bind_int(s, idx, v) : s->drv->bind_null(s, idx);
+}
+
+int stmt_bind_text_or_null(struct stmt *s, int idx, const char *v)
+{
+	return v && *v ? stmt_bind_text(s, idx, v) : s->drv->bind_null(s, idx);
+}
+
+int stmt_bind_null(struct stmt *s, int idx)
+{
+	return s->drv->bind_null(s, idx);
+}
+
+int stmt_step(struct stmt *s, struct err *e)
+{
+	return s->drv->step(s, e);
+}
+
+int stmt_is_null(struct stmt *s, int col)
+{
+	return s->drv->is_null(s, col);
+}
+
+int64_t stmt_int(struct stmt *s, int col)
+{
+	return s->drv->column_int(s, col);
+}
+
+const char *stmt_text(struct stmt *s, int col)
+{
+	const char *t = s->drv->column_text(s, col);
+	return t ? t : "";
+}
+
+char *stmt_strdup(struct stmt *s, int col)
+{
+	const char *t;
+
+	if (s->drv->is_null(s, col))
+		return NULL;
+	t = s->drv->column_text(s, col);
+	return strdup(t ? t : "");
+}
+
+void stmt_done(struct stmt *s)
+{
+	if (s)
+		s->drv->reset(s);
+}
+
+int stmt_exec(struct stmt *s, struct err *e)
+{
+	int rc;
+
+	while ((rc = s->drv->step(s, e)) == 1)
+		;
+	stmt_done(s);
+	return rc;
+}
+
+int store_text_match(struct store *st, struct buf *sql, const char *entity,
+		     const char *id_expr, const char *term, struct buf *bind)
+{
+	return st->drv->text_match(sql, entity, id_expr, term, bind);
+}

@@ -1,0 +1,140 @@
+/*
+ * store.h: the store interface: a connection, transactions and prepared
+ * statements over one of several backends chosen by URL (sqlite: now,
+ * postgres: later), as OpenBSD smtpd's table.c picks table backends.
+ *
+ * Everything above store/ writes one portable SQL text per query ('?'
+ * placeholders, standard SQL that SQLite >= 3.35 and PostgreSQL >= 13 both
+ * run, INTEGER seconds for times, 0/1 for booleans). What cannot be written
+ * portably (full-text search) is asked of the backend through a store_*
+ * function here, so a new backend never needs a change above store/.
+ */
+#ifndef IRDESK_STORE_STORE_H
+#define IRDESK_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct buf;
+struct store;
+struct stmt;
+
+/* Flags for store_open(). */
+enum {
+	STORE_CREATE = 1 << 0, /* create the database when it does not exist */
+};
+
+/*
+ * The backend operations. A backend fills one of these (store_sqlite.c);
+ * store.c dispatches to it. Statement handles are owned by the backend.
+ */
+struct store_driver {
+	const char *scheme; /* "sqlite" */
+	/* Allocate the backend's connection (struct store first) into *out. */
+	int (*open)(const char *target, int flags, struct store **out, struct err *e);
+	void (*close)(struct store *st);
+	int (*exec)(struct store *st, const char *sql, struct err *e);
+	int (*prepare)(struct store *st, const char *sql, struct stmt **out, struct err *e);
+	int (*bind_int)(struct stmt *s, int idx, int64_t v);
+	int (*bind_text)(struct stmt *s, int idx, const char *v, size_t n);
+	int (*bind_null)(struct stmt *s, int idx);
+	int (*step)(struct stmt *s, struct err *e);
+	int (*column_count)(struct stmt *s);
+	int (*is_null)(struct stmt *s, int col);
+	int64_t (*column_int)(struct stmt *s, int col);
+	const char *(*column_text)(struct stmt *s, int col);
+	void (*reset)(struct stmt *s);
+	int (*begin)(struct store *st, struct err *e);
+	int (*commit)(struct store *st, struct err *e);
+	int (*rollback)(struct store *st);
+	/* See store_text_match(). */
+	int (*text_match)(struct buf *sql, const char *entity, const char *id_expr,
+			  const char *term, struct buf *bind);
+	/* The migrations folder name under data/sql/ ("sqlite"). */
+	const char *migrations;
+};
+
+/* The fields every backend's connection shares; backends embed it first. */
+struct store {
+	const struct store_driver *drv;
+	int in_tx;            /* a write transaction is open */
+	int schema_version;   /* after open: the applied migration count */
+	char url[512];
+};
+
+/*
+ * Open the store named by url ("sqlite:PATH", a bare path means sqlite) and
+ * apply the embedded migrations it has not seen. Refuses a database whose
+ * schema is newer than this binary knows (ERR_VERSION), and one that does not
+ * exist unless flags has STORE_CREATE (ERR_NOTFOUND, with a hint to run
+ * `irdesk init`). On success *out is owned by the caller (store_close()).
+ */
+int store_open(const char *url, int flags, struct store **out, struct err *e);
+/* Close st (NULL is fine). Rolls back an open transaction. */
+void store_close(struct store *st);
+
+/* Run SQL without parameters or results (schema work, pragmas). */
+int store_exec(struct store *st, const char *sql, struct err *e);
+
+/*
+ * Write transactions. store_begin takes the write lock at once (SQLite
+ * BEGIN IMMEDIATE), so a transaction never fails half-way for lack of it.
+ * Nesting is an error. store_commit returns only once the data is durable.
+ */
+int store_begin(struct store *st, struct err *e);
+int store_commit(struct store *st, struct err *e);
+/* Roll back the open transaction, if any. */
+void store_rollback(struct store *st);
+
+/*
+ * Prepare sql, or take it from the connection's cache: sql must be a string
+ * that outlives the connection (a literal) unless it is built at run time,
+ * in which case the cache compares text. The statement is reset and its
+ * parameters cleared; give it back with stmt_done().
+ */
+int store_prepare(struct store *st, const char *sql, struct stmt **out, struct err *e);
+
+/* Parameters are numbered from 1 in the order of the '?' in the text. */
+int stmt_bind_int(struct stmt *s, int idx, int64_t v);
+/* Bind s (copied), or NULL when s is NULL. */
+int stmt_bind_text(struct stmt *s, int idx, const char *v);
+/* Bind an integer, or NULL when v is 0 (optional times and references). */
+int stmt_bind_int_or_null(struct stmt *s, int idx, int64_t v);
+/* Bind text, or NULL when v is NULL or empty. */
+int stmt_bind_text_or_null(struct stmt *s, int idx, const char *v);
+int stmt_bind_null(struct stmt *s, int idx);
+
+/* Step: 1 when a row is ready, 0 when done, a negative ERR_* on failure. */
+int stmt_step(struct stmt *s, struct err *e);
+int stmt_is_null(struct stmt *s, int col);
+/* Column accessors; NULL reads as 0 or "" (never a NULL pointer). */
+int64_t stmt_int(struct stmt *s, int col);
+const char *stmt_text(struct stmt *s, int col);
+/* The column text copied with strdup, or NULL when the column is NULL. */
+char *stmt_strdup(struct stmt *s, int col);
+/* Reset s and hand it back to the cache. NULL is fine. */
+void stmt_done(struct stmt *s);
+
+/* Run a statement that returns no rows (or whose rows are ignored), then
+ * hand it back as stmt_done() does: s must not be used afterwards. */
+int stmt_exec(struct stmt *s, struct err *e);
+
+/*
+ * Full-text search, the one thing SQL does not say portably. Append to sql a
+ * condition with exactly one '?' that holds for the rows of entity (only
+ * "incidents" for now: its id, title and summary) whose text contains term,
+ * case-insensitively, as a substring; id_expr is how the query names the
+ * entity's id column ("i.id"). Put the value to bind to that '?' in bind.
+ * Returns 0 or ERR_INVALID for an entity the backend does not index.
+ */
+int store_text_match(struct store *st, struct buf *sql, const char *entity,
+		     const char *id_expr, const char *term, struct buf *bind);
+
+/* The backends, for store.c's table. */
+extern const struct store_driver store_sqlite_driver;
+
+/* The newest schema version this binary knows for st's backend. */
+int store_schema_latest(const struct store *st);
+
+#endif

@@ -1,0 +1,74 @@
+# tests/e2e/lib.sh: the end-to-end test helper (after git's t/test-lib.sh).
+# A script sources it, runs test_expect_success 'what a user checks' 'shell',
+# and ends with test_done. Each script gets a fresh folder ($TEST_DIR) and a
+# database in it; `irdesk` runs the sanitised binary on that database.
+# Output is TAP ("ok N - ...", "not ok N - ..."), counted by tests/run.sh.
+set -u
+TEST_TOP=${IRDESK_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+IRDESK_BIN=${IRDESK_BIN:-$TEST_TOP/build/test/irdesk}
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/irdesk-e2e-XXXXXX")
+DB=sqlite:$TEST_DIR/irdesk.db
+export IRDESK_TZ=${IRDESK_TZ:-Asia/Tokyo}
+export IRDESK_LOG=${IRDESK_LOG:-warn}
+test_count=0
+test_failed=0
+test_cleanup_cmds=()
+
+cleanup() {
+	local c
+	for c in "${test_cleanup_cmds[@]}"; do eval "$c" >/dev/null 2>&1; done
+	rm -rf "$TEST_DIR"
+}
+trap cleanup EXIT
+
+# Run a command at exit (stop a server the script started).
+at_exit() { test_cleanup_cmds+=("$1"); }
+
+irdesk() { "$IRDESK_BIN" --db "$DB" "$@"; }
+
+test_expect_success() {
+	local desc=$1 body=$2
+	test_count=$((test_count + 1))
+	local log=$TEST_DIR/test-$test_count.log
+	if (cd "$TEST_DIR" && set -e && eval "$body") > "$log" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $desc"
+		sed 's/^/#   /' "$log" | tail -40
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# expect_code N CMD...: CMD must exit with status N; its stderr is kept in
+# $TEST_DIR/stderr and must be one line when N is not 0.
+expect_code() {
+	local want=$1; shift
+	local got=0
+	"$@" > "$TEST_DIR/stdout" 2> "$TEST_DIR/stderr" || got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "expected exit $want, got $got from: $*"
+		cat "$TEST_DIR/stdout" "$TEST_DIR/stderr"
+		return 1
+	fi
+	if [ "$want" -ne 0 ] && [ "$(grep -c . "$TEST_DIR/stderr")" -ne 1 ]; then
+		echo "expected one error line from: $*"; cat "$TEST_DIR/stderr"; return 1
+	fi
+	return 0
+}
+
+# stderr_has TEXT: the last expect_code's error message contains TEXT.
+stderr_has() { grep -qF -- "$1" "$TEST_DIR/stderr" || { echo "stderr lacks '$1':"; cat "$TEST_DIR/stderr"; return 1; }; }
+stdout_has() { grep -qF -- "$1" "$TEST_DIR/stdout" || { echo "stdout lacks '$1':"; cat "$TEST_DIR/stdout"; return 1; }; }
+
+# json_get FILE JQ-EXPR: one value from a JSON file, raw (jq -r).
+json_get() { jq -r "$2" "$1"; }
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+}
