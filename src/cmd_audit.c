@@ -161,10 +161,52 @@ static void add_value(struct buf *b, const json_t *v)
 		json_dump_buf(v, 0, b);
 }
 
+/* The keys people look for first in a created or removed object. */
+static const char *const lead_keys[] = { "title", "name", "username", "text", "type", "state" };
+
+static int is_lead_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(lead_keys) / sizeof(lead_keys[0]); i++)
+		if (strcmp(key, lead_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void add_pair(struct buf *b, int *n, const char *key, const json_t *v)
+{
+	if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+		return;
+	buf_adds(b, (*n)++ ? ", " : "");
+	buf_addf(b, "%s=", key);
+	add_value(b, v);
+}
+
+/* A whole object in one line, the telling keys first and empty ones left out. */
+static void object_summary(const json_t *obj, struct buf *b)
+{
+	const char *key;
+	json_t *v;
+	int n = 0;
+
+	if (!json_is_object(obj)) {
+		add_value(b, obj);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(lead_keys) / sizeof(lead_keys[0]); i++) {
+		v = json_object_get(obj, lead_keys[i]);
+		if (v)
+			add_pair(b, &n, lead_keys[i], v);
+	}
+	json_object_foreach((json_t *)obj, key, v) {
+		if (!is_lead_key(key))
+			add_pair(b, &n, key, v);
+	}
+}
+
 /*
  * What changed, in one line: the keys whose values differ when both sides
- * are objects ("state: new→triage"), else the whole values. The table cuts
- * it to its column width.
+ * are objects ("state: new→triage"), what was created ("+title=...") or
+ * removed ("-..."), else both values. The table cuts it to its column width.
  */
 static void change_summary(const json_t *before, const json_t *after, struct buf *b)
 {
@@ -196,12 +238,12 @@ static void change_summary(const json_t *before, const json_t *after, struct buf
 		return;
 	if (json_is_null(before)) {
 		buf_adds(b, "+");
-		add_value(b, after);
+		object_summary(after, b);
 		return;
 	}
 	if (json_is_null(after)) {
 		buf_adds(b, "-");
-		add_value(b, before);
+		object_summary(before, b);
 		return;
 	}
 	add_value(b, before);
@@ -409,13 +451,28 @@ int cmd_audit(int argc, char **argv, struct cli *c)
 		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int rc, first;
+	int rc, first = 1;
 
-	/* Common options may come before the subcommand: irdesk audit --json verify. */
-	rc = cli_parse(c, argc, argv, opts, usage_audit, NULL, NULL);
-	if (rc >= 0)
-		return rc;
-	first = optind;
+	/*
+	 * Common options may come before the subcommand (irdesk audit --json
+	 * verify). Only those are parsed here: the subcommand parses the rest,
+	 * its own options included, wherever they stand.
+	 */
+	while (first < argc && argv[first][0] == '-' && strcmp(argv[first], "--") != 0) {
+		const char *a = argv[first];
+		int takes_value = strcmp(a, "--db") == 0 || strcmp(a, "--as") == 0 ||
+				  strcmp(a, "--tz") == 0;
+		first += takes_value && first + 1 < argc ? 2 : 1;
+	}
+	if (first > 1) {
+		rc = cli_parse(c, first, argv, opts, usage_audit, NULL, NULL);
+		if (rc >= 0)
+			return rc;
+		if (optind < first)
+			return cli_usage_error(usage_audit, "unexpected argument '%s'", argv[optind]);
+	}
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
 	if (first >= argc)
 		return cli_usage_error(usage_audit, "audit: missing subcommand");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

@@ -195,8 +195,10 @@ int cmd_init(int argc, char **argv, struct cli *c)
 	if (path) {
 		dir_of(path, &dbdir);
 		if (!buf_error(&dbdir) && !fs_exists(dbdir.data) &&
-		    fs_mkdirs(dbdir.data, 0700, &c->err))
-			goto fail;
+		    fs_mkdirs(dbdir.data, 0700, &c->err)) {
+			rc = cli_fail(c);
+			goto out;
+		}
 	}
 	if (o.var) {
 		size_t n = strlen(o.var);
@@ -208,31 +210,32 @@ int cmd_init(int argc, char **argv, struct cli *c)
 	}
 	buf_adds(&evidence, strcmp(evidence.data, "/") == 0 ? "evidence" : "/evidence");
 	if (buf_error(&dbdir) || buf_error(&evidence)) {
-		err_set(&c->err, ERR_NOMEM, "out of memory");
-		goto fail;
+		rc = cli_error(ERR_NOMEM, "out of memory");
+		goto out;
 	}
 
 	rc = cli_open_create(c);
 	if (rc)
 		goto out;
-	if (initialised(c->st, &done, &c->err))
-		goto fail;
+	if (initialised(c->st, &done, &c->err)) {
+		rc = cli_fail(c);
+		goto out;
+	}
 	if (done) {
 		rc = 0;
 		if (!o.if_needed)
 			rc = cli_error(ERR_CONFLICT, "database %s is already initialised", shown);
 		goto out;
 	}
-	if (fs_mkdirs(evidence.data, 0700, &c->err))
-		goto fail;
-
 	nu.username = ADMIN_NAME;
 	nu.display_name = "Administrator";
 	nu.role = ROLE_ADMIN;
-	if (user_add(c->st, &c->actor, &nu, otp, &admin, &c->err))
-		goto fail;
-	if (record_init(c, shown, evidence.data))
-		goto fail;
+	if (fs_mkdirs(evidence.data, 0700, &c->err) ||
+	    user_add(c->st, &c->actor, &nu, otp, &admin, &c->err) ||
+	    record_init(c, shown, evidence.data)) {
+		rc = cli_fail(c);
+		goto out;
+	}
 
 	if (c->json) {
 		json_t *j = json_object(), *a = user_to_json(&admin);
@@ -240,8 +243,8 @@ int cmd_init(int argc, char **argv, struct cli *c)
 		if (!j || !a) {
 			json_decref(j);
 			json_decref(a);
-			err_set(&c->err, ERR_NOMEM, "out of memory");
-			goto fail;
+			rc = cli_error(ERR_NOMEM, "out of memory");
+			goto out;
 		}
 		json_set_str(j, "database", shown);
 		json_set_str(j, "evidence_dir", evidence.data);
@@ -255,9 +258,6 @@ int cmd_init(int argc, char **argv, struct cli *c)
 		       shown, otp);
 		rc = 0;
 	}
-	goto out;
-fail:
-	rc = cli_fail(c);
 out:
 	explicit_bzero(otp, sizeof(otp));
 	user_release(&admin);

@@ -12,12 +12,10 @@
 #include "util/time.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"

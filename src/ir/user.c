@@ -380,12 +380,59 @@ static int check_free(struct store *st, const char *username, struct err *e)
 	return rc;
 }
 
+/*
+ * Insert u (with the given hash) and its audit row in one transaction, and
+ * set u->id. Returns 0, or an error with nothing written.
+ */
+static int insert_user(struct store *st, const struct actor *who, struct user *u,
+		       const char *hash, struct err *e)
+{
+	struct stmt *s;
+	int rc = store_begin(st, e);
+
+	if (rc)
+		return rc;
+	rc = check_free(st, u->username, e); /* again, now that the write lock is held */
+	if (!rc)
+		rc = store_prepare(st, "INSERT INTO users (username, display_name, email, role, "
+				       "external, disabled, password_hash, must_change_password, "
+				       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+				   &s, e);
+	if (!rc) {
+		stmt_bind_text(s, 1, u->username);
+		stmt_bind_text(s, 2, u->display_name);
+		stmt_bind_text(s, 3, u->email);
+		stmt_bind_text(s, 4, role_name(u->role));
+		stmt_bind_int(s, 5, u->external);
+		stmt_bind_text(s, 6, hash);
+		stmt_bind_int(s, 7, u->must_change_password);
+		stmt_bind_int(s, 8, u->created_at);
+		stmt_bind_int(s, 9, u->updated_at);
+		rc = stmt_exec(s, e);
+	}
+	if (!rc)
+		rc = store_prepare(st, "SELECT id FROM users WHERE username = ?", &s, e);
+	if (!rc) {
+		stmt_bind_text(s, 1, u->username);
+		rc = stmt_step(s, e);
+		if (rc == 1) {
+			u->id = stmt_int(s, 0);
+			rc = 0;
+		} else if (rc == 0) {
+			rc = err_set(e, ERR_STORE, "user '%s' vanished after insert", u->username);
+		}
+		stmt_done(s);
+	}
+	if (!rc)
+		rc = audit_user(st, who, "user.create", NULL, u, e);
+	return finish(st, rc, e);
+}
+
 int user_add(struct store *st, const struct actor *who, const struct user_new *nu,
 	     char *otp, struct user *out, struct err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	struct user u;
-	struct stmt *s;
 	int64_t now = actor_now(who);
 	int rc, must_change = 0;
 
@@ -419,45 +466,7 @@ int user_add(struct store *st, const struct actor *who, const struct user_new *n
 	u.must_change_password = must_change;
 	u.created_at = u.updated_at = now;
 
-	rc = store_begin(st, e);
-	if (rc)
-		goto out;
-	rc = check_free(st, u.username, e); /* again, now that the write lock is held */
-	if (rc)
-		goto done;
-	rc = store_prepare(st, "INSERT INTO users (username, display_name, email, role, external, "
-			       "disabled, password_hash, must_change_password, created_at, updated_at) "
-			       "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)", &s, e);
-	if (rc)
-		goto done;
-	stmt_bind_text(s, 1, u.username);
-	stmt_bind_text(s, 2, u.display_name);
-	stmt_bind_text(s, 3, u.email);
-	stmt_bind_text(s, 4, role_name(u.role));
-	stmt_bind_int(s, 5, u.external);
-	stmt_bind_text(s, 6, hash);
-	stmt_bind_int(s, 7, u.must_change_password);
-	stmt_bind_int(s, 8, now);
-	stmt_bind_int(s, 9, now);
-	rc = stmt_exec(s, e);
-	if (rc)
-		goto done;
-	rc = store_prepare(st, "SELECT id FROM users WHERE username = ?", &s, e);
-	if (rc)
-		goto done;
-	stmt_bind_text(s, 1, u.username);
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		u.id = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "user '%s' vanished after insert", u.username);
-	}
-	stmt_done(s);
-	if (!rc)
-		rc = audit_user(st, who, "user.create", NULL, &u, e);
-done:
-	rc = finish(st, rc, e);
+	rc = insert_user(st, who, &u, hash, e);
 out:
 	sodium_memzero(hash, sizeof(hash));
 	if (rc) {

@@ -59,17 +59,27 @@ int user_add(struct store *st, const struct actor *who, const struct user_new *n
 /* Look an account up by name. ERR_NOTFOUND when there is none. */
 int user_get(struct store *st, const char *username, struct user *out, struct err *e);
 
-/* All accounts ordered by name, as a JSON array (caller owns *out). */
+/*
+ * All accounts ordered by name, as a JSON array of user_to_json objects
+ * (caller owns *out). Staff may list (to pick owners and members); an
+ * external actor needs ACT_USER_ADMIN, which it never has (ERR_DENIED).
+ */
 int user_list(struct store *st, const struct actor *who, json_t **out, struct err *e);
 
 /*
- * Set a new password (ACT_USER_ADMIN, or the account itself). NULL password
- * generates a one-time password into otp as user_add does.
+ * Set a new password (ACT_USER_ADMIN, or the account itself), audited as
+ * "user.passwd". NULL password generates a one-time password into otp as
+ * user_add does and sets must_change_password; a given password clears it.
+ * Without ACT_USER_ADMIN an unknown name is ERR_DENIED, not ERR_NOTFOUND.
  */
 int user_passwd(struct store *st, const struct actor *who, const char *username,
 		const char *password, char *otp, struct err *e);
 
-/* Disable or re-enable an account (ACT_USER_ADMIN). Audited. */
+/*
+ * Disable or re-enable an account (ACT_USER_ADMIN), audited as
+ * "user.disable" / "user.enable". Setting the state it already has writes
+ * nothing; disabling one's own account is ERR_CONFLICT.
+ */
 int user_set_disabled(struct store *st, const struct actor *who, const char *username,
 		      int disabled, struct err *e);
 

@@ -192,8 +192,10 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	if (st->in_tx)
-		store_rollback(st);
+	if (st->in_tx) {
+		st->drv->rollback(st);
+		st->in_tx = 0;
+	}
 	st->drv->close(st);
 }
 
@@ -204,34 +206,59 @@ int store_exec(struct store *st, const char *sql, struct err *e)
 
 int store_begin(struct store *st, struct err *e)
 {
+	char sql[32];
 	int rc;
 
-	if (st->in_tx)
-		return err_set(e, ERR_INTERNAL, "store: transaction already open");
-	rc = st->drv->begin(st, e);
+	if (st->in_tx) {
+		/* Nested: a savepoint, so the inner unit can fail on its own. */
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->in_tx);
+		rc = st->drv->exec(st, sql, e);
+	} else {
+		rc = st->drv->begin(st, e);
+	}
 	if (!rc)
-		st->in_tx = 1;
+		st->in_tx++;
 	return rc;
 }
 
 int store_commit(struct store *st, struct err *e)
 {
+	char sql[32];
 	int rc;
 
 	if (!st->in_tx)
 		return err_set(e, ERR_INTERNAL, "store: no transaction to commit");
-	rc = st->drv->commit(st, e);
-	if (rc) {
-		st->drv->rollback(st);
+	if (st->in_tx > 1) {
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", st->in_tx - 1);
+		rc = st->drv->exec(st, sql, e);
+		if (rc)
+			store_rollback(st);
+		else
+			st->in_tx--;
+		return rc;
 	}
+	rc = st->drv->commit(st, e);
+	if (rc)
+		st->drv->rollback(st);
 	st->in_tx = 0;
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	char sql[96];
+
 	if (!st || !st->in_tx)
 		return;
+	if (st->in_tx > 1) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
+			 st->in_tx - 1, st->in_tx - 1);
+		if (st->drv->exec(st, sql, NULL) == 0) {
+			st->in_tx--;
+			return;
+		}
+		/* The savepoint is gone: the whole transaction must go. */
+	}
 	st->drv->rollback(st);
 	st->in_tx = 0;
 }

@@ -58,7 +58,7 @@ struct store_driver {
 /* The fields every backend's connection shares; backends embed it first. */
 struct store {
 	const struct store_driver *drv;
-	int in_tx;            /* a write transaction is open */
+	int in_tx;            /* open transaction depth: 0 none, 1 top, >1 savepoints */
 	int schema_version;   /* after open: the applied migration count */
 	char url[512];
 };
@@ -80,7 +80,10 @@ int store_exec(struct store *st, const char *sql, struct err *e);
 /*
  * Write transactions. store_begin takes the write lock at once (SQLite
  * BEGIN IMMEDIATE), so a transaction never fails half-way for lack of it.
- * Nesting is an error. store_commit returns only once the data is durable.
+ * Inside an open transaction, begin/commit/rollback act on a savepoint, so
+ * an operation that is one transaction on its own (incident_create) can be
+ * part of a larger one (bulk import): a failed inner unit rolls back only
+ * itself. The outermost store_commit returns only once the data is durable.
  */
 int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);

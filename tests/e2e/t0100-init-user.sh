@@ -143,7 +143,7 @@ test_expect_success 'a short password from stdin exits 4 and changes nothing' '
 test_expect_success 'bad names and duplicates are refused with exit 4' '
 	expect_code 4 irdesk user add Alice --role viewer
 	stderr_has "lower case"
-	expect_code 4 irdesk user add -- -x --role viewer
+	expect_code 4 irdesk user add .x --role viewer
 	expect_code 4 irdesk user add "a b" --role viewer
 	expect_code 4 irdesk user add carol --role viewer --email "not an address"
 	stderr_has "email"

@@ -1,0 +1,241 @@
+/*
+ * test_store.c: the store interface on the SQLite backend: opening,
+ * migrations and the version guard, transactions and savepoints, the
+ * statement cache, error mapping, text search.
+ */
+#include "unit.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#include <sqlite3.h>
+
+static char path[512];
+
+static void fresh_path(const char *name)
+{
+	snprintf(path, sizeof(path), "%s/%s", unit_tmpdir(), name);
+	unlink(path);
+}
+
+static struct store *open_new(const char *name)
+{
+	struct store *st = NULL;
+	char url[600];
+	struct err e;
+
+	fresh_path(name);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	assert_int_equal(store_open(url, STORE_CREATE, &st, &e), 0);
+	return st;
+}
+
+static int64_t count(struct store *st, const char *sql)
+{
+	struct stmt *s;
+	int64_t n = -1;
+	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
+	if (stmt_step(s, NULL) == 1)
+		n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
+}
+
+static void test_open_missing_needs_init(void **state)
+{
+	struct store *st = NULL;
+	struct err e;
+	char url[600];
+	(void)state;
+	fresh_path("missing.db");
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	assert_int_equal(store_open(url, 0, &st, &e), ERR_NOTFOUND);
+	assert_null(st);
+	assert_non_null(strstr(e.msg, "irdesk init"));
+	assert_int_equal(access(path, F_OK), -1); /* nothing created */
+}
+
+static void test_bad_urls(void **state)
+{
+	struct store *st = NULL;
+	struct err e;
+	(void)state;
+	assert_int_equal(store_open("mysql:foo", 0, &st, &e), ERR_INVALID);
+	assert_non_null(strstr(e.msg, "unknown database scheme"));
+	assert_int_equal(store_open("sqlite:", 0, &st, &e), ERR_INVALID);
+	assert_int_equal(store_open("postgres://localhost/x", 0, &st, &e), ERR_INVALID);
+}
+
+static void test_migrations_recorded_and_idempotent(void **state)
+{
+	struct store *st = open_new("mig.db");
+	char url[600];
+	int latest;
+	(void)state;
+	latest = store_schema_latest(st);
+	assert_true(latest >= 1);
+	assert_int_equal(st->schema_version, latest);
+	assert_int_equal(count(st, "SELECT COUNT(*) FROM schema_migrations"), latest);
+	store_close(st);
+	/* Reopening (a bare path is sqlite) applies nothing twice. */
+	snprintf(url, sizeof(url), "%s", path);
+	assert_int_equal(store_open(url, 0, &st, NULL), 0);
+	assert_int_equal(count(st, "SELECT COUNT(*) FROM schema_migrations"), latest);
+	store_close(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct store *st = open_new("newer.db");
+	struct err e;
+	char url[600];
+	sqlite3 *db;
+	(void)state;
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	assert_int_equal(store_open(url, 0, &st, &e), ERR_VERSION);
+	assert_non_null(strstr(e.msg, "newer"));
+	assert_null(st);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct store *st = NULL;
+	struct err e;
+	char url[600];
+	FILE *f;
+	(void)state;
+	fresh_path("junk.db");
+	f = fopen(path, "w");
+	fputs("this is not a database, just some text that is long enough to matter\n", f);
+	fclose(f);
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	assert_true(store_open(url, 0, &st, &e) < 0);
+	assert_null(st);
+}
+
+static void test_transactions_and_savepoints(void **state)
+{
+	struct store *st = open_new("tx.db");
+	struct stmt *s;
+	(void)state;
+	assert_int_equal(store_begin(st, NULL), 0);
+	assert_int_equal(store_exec(st, "INSERT INTO meta VALUES ('a', '1')", NULL), 0);
+	/* An inner unit that fails rolls back alone. */
+	assert_int_equal(store_begin(st, NULL), 0);
+	assert_int_equal(store_exec(st, "INSERT INTO meta VALUES ('b', '2')", NULL), 0);
+	store_rollback(st);
+	assert_int_equal(st->in_tx, 1);
+	/* An inner unit that succeeds is kept. */
+	assert_int_equal(store_begin(st, NULL), 0);
+	assert_int_equal(store_exec(st, "INSERT INTO meta VALUES ('c', '3')", NULL), 0);
+	assert_int_equal(store_commit(st, NULL), 0);
+	assert_int_equal(store_commit(st, NULL), 0);
+	assert_int_equal(st->in_tx, 0);
+	assert_int_equal(count(st, "SELECT COUNT(*) FROM meta WHERE key IN ('a','b','c')"), 2);
+
+	/* Rolling back the outer transaction drops everything in it. */
+	assert_int_equal(store_begin(st, NULL), 0);
+	assert_int_equal(store_exec(st, "INSERT INTO meta VALUES ('d', '4')", NULL), 0);
+	store_rollback(st);
+	assert_int_equal(count(st, "SELECT COUNT(*) FROM meta WHERE key = 'd'"), 0);
+	assert_int_equal(store_commit(st, NULL), ERR_INTERNAL);
+
+	/* A unique violation maps to ERR_EXISTS. */
+	assert_int_equal(store_prepare(st, "INSERT INTO meta (key, value) VALUES (?, ?)", &s, NULL), 0);
+	stmt_bind_text(s, 1, "a");
+	stmt_bind_text(s, 2, "again");
+	assert_int_equal(stmt_exec(s, NULL), ERR_EXISTS);
+	store_close(st);
+}
+
+static void test_statement_cache_nesting(void **state)
+{
+	struct store *st = open_new("cache.db");
+	static const char q[] = "SELECT value FROM meta WHERE key = ?";
+	struct stmt *a, *b;
+	(void)state;
+	assert_int_equal(store_exec(st, "INSERT INTO meta VALUES ('x', 'one'), ('y', 'two')", NULL), 0);
+	/* The same SQL prepared while in use must give an independent statement. */
+	assert_int_equal(store_prepare(st, q, &a, NULL), 0);
+	stmt_bind_text(a, 1, "x");
+	assert_int_equal(stmt_step(a, NULL), 1);
+	assert_int_equal(store_prepare(st, q, &b, NULL), 0);
+	assert_ptr_not_equal(a, b);
+	stmt_bind_text(b, 1, "y");
+	assert_int_equal(stmt_step(b, NULL), 1);
+	assert_string_equal(stmt_text(a, 0), "one");
+	assert_string_equal(stmt_text(b, 0), "two");
+	stmt_done(b);
+	stmt_done(a);
+	/* Given back, it is reused with its parameters cleared. */
+	assert_int_equal(store_prepare(st, q, &b, NULL), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(stmt_step(b, NULL), 0); /* key = NULL matches nothing */
+	stmt_done(b);
+	/* Many distinct statements overflow the cache without leaking. */
+	for (int i = 0; i < 300; i++) {
+		char sql[64];
+		struct stmt *s;
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
+		assert_int_equal(stmt_step(s, NULL), 1);
+		assert_int_equal(stmt_int(s, 0), i);
+		stmt_done(s);
+	}
+	store_close(st);
+}
+
+static void test_null_columns(void **state)
+{
+	struct store *st = open_new("null.db");
+	struct stmt *s;
+	(void)state;
+	assert_int_equal(store_prepare(st, "SELECT NULL, 5", &s, NULL), 0);
+	assert_int_equal(stmt_step(s, NULL), 1);
+	assert_true(stmt_is_null(s, 0));
+	assert_string_equal(stmt_text(s, 0), "");
+	assert_null(stmt_strdup(s, 0));
+	assert_int_equal(stmt_int(s, 1), 5);
+	stmt_done(s);
+	store_close(st);
+}
+
+static void test_text_match_escapes(void **state)
+{
+	struct store *st = open_new("fts.db");
+	struct buf sql = BUF_INIT, bind = BUF_INIT;
+	(void)state;
+	assert_int_equal(store_text_match(st, &sql, "incidents", "i.id", "a\"b", &bind), 0);
+	assert_string_equal(bind.data, "\"a\"\"b\"");
+	assert_non_null(strstr(sql.data, "i.id IN"));
+	buf_reset(&sql);
+	assert_int_equal(store_text_match(st, &sql, "incidents", "i.id", "%_", &bind), 0);
+	assert_string_equal(bind.data, "%\\%\\_%");
+	assert_int_equal(store_text_match(st, &sql, "alerts", "a.id", "x", &bind), ERR_INVALID);
+	buf_release(&sql);
+	buf_release(&bind);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_missing_needs_init),
+		cmocka_unit_test(test_bad_urls),
+		cmocka_unit_test(test_migrations_recorded_and_idempotent),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_transactions_and_savepoints),
+		cmocka_unit_test(test_statement_cache_nesting),
+		cmocka_unit_test(test_null_columns),
+		cmocka_unit_test(test_text_match_escapes),
+	};
+	int rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	unit_rmtmp();
+	return rc;
+}
