@@ -349,14 +349,9 @@ int incident_resolve(struct store *st, const struct actor *who, const char *hid,
 	if (rc)
 		return rc;
 	stmt_bind_text(s, 1, canon);
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		*id = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_NOTFOUND, "incident %s not found", canon);
-	}
-	stmt_done(s);
+	rc = stmt_int_result(s, id, e);
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_NOTFOUND, "incident %s not found", canon);
 	if (rc)
 		return rc;
 	return authz_incident(st, who, act, *id, canon, e);
@@ -756,15 +751,7 @@ static int next_number(struct store *st, int year, int64_t *out, struct err *e)
 	if (rc)
 		return rc;
 	stmt_bind_int(s, 1, year);
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		*out = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "incident counter: no row returned");
-	}
-	stmt_done(s);
-	return rc;
+	return stmt_int_result(s, out, e);
 }
 
 static int local_year(const struct actor *who, int64_t t)
@@ -863,14 +850,7 @@ int incident_create(struct store *st, const struct actor *who,
 		stmt_bind_int(s, i++, inc.created_at);
 		stmt_bind_text(s, i++, inc.created_by);
 	}
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		inc.id = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "incident insert returned no id");
-	}
-	stmt_done(s);
+	rc = stmt_int_result(s, &inc.id, e);
 	if (rc)
 		goto rollback;
 	{

@@ -132,14 +132,7 @@ int task_add(struct store *st, const struct actor *who, const char *hid,
 	stmt_bind_int_or_null(s, 5, due);
 	stmt_bind_int(s, 6, who->now);
 	stmt_bind_text(s, 7, who->name);
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		task_id = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "task insert returned no id");
-	}
-	stmt_done(s);
+	rc = stmt_int_result(s, &task_id, e);
 	if (!rc)
 		rc = incident_touch(st, who, incident_id, e);
 	if (rc)

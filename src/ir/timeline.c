@@ -22,6 +22,7 @@ int timeline_append(struct store *st, const struct actor *who, int64_t incident_
 		    struct err *e)
 {
 	struct stmt *s;
+	int64_t ignore;
 	int rc;
 
 	rc = store_prepare(st, "INSERT INTO timeline (incident_id, occurred_at, created_at, author, "
@@ -34,16 +35,7 @@ int timeline_append(struct store *st, const struct actor *who, int64_t incident_
 	stmt_bind_text(s, 4, who->name);
 	stmt_bind_text(s, 5, vocab_name(&vocab_timeline_kind, kind));
 	stmt_bind_text(s, 6, text);
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		if (id)
-			*id = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "timeline insert returned no id");
-	}
-	stmt_done(s);
-	return rc;
+	return stmt_int_result(s, id ? id : &ignore, e);
 }
 
 static json_t *entry_json(int64_t id, const char *hid, int64_t occurred, int64_t created,

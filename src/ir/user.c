@@ -260,15 +260,7 @@ int user_count(struct store *st, int64_t *n, struct err *e)
 	rc = store_prepare(st, "SELECT COUNT(*) FROM users", &s, e);
 	if (rc)
 		return rc;
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		*n = stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "users: count returned no row");
-	}
-	stmt_done(s);
-	return rc;
+	return stmt_int_result(s, n, e);
 }
 
 json_t *user_to_json(const struct user *u)

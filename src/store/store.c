@@ -58,19 +58,13 @@ int store_schema_latest(const struct store *st)
 static int current_version(struct store *st, int *out, struct err *e)
 {
 	struct stmt *s;
+	int64_t v = 0;
 	int rc;
 
 	rc = store_prepare(st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &s, e);
-	if (rc)
-		return rc;
-	rc = stmt_step(s, e);
-	if (rc == 1) {
-		*out = (int)stmt_int(s, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(e, ERR_STORE, "schema_migrations: no row");
-	}
-	stmt_done(s);
+	if (!rc)
+		rc = stmt_int_result(s, &v, e);
+	*out = (int)v;
 	return rc;
 }
 
@@ -330,6 +324,20 @@ void stmt_done(struct stmt *s)
 {
 	if (s)
 		s->drv->reset(s);
+}
+
+int stmt_int_result(struct stmt *s, int64_t *out, struct err *e)
+{
+	int rc = s->drv->step(s, e);
+
+	if (rc == 1) {
+		*out = s->drv->column_int(s, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(e, ERR_NOTFOUND, "no row");
+	}
+	stmt_done(s);
+	return rc;
 }
 
 int stmt_exec(struct stmt *s, struct err *e)

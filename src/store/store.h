@@ -119,6 +119,13 @@ char *stmt_strdup(struct stmt *s, int col);
 /* Reset s and hand it back to the cache. NULL is fine. */
 void stmt_done(struct stmt *s);
 
+/*
+ * Step s once and read column 0 of its row as an integer into *out (a count,
+ * or the id from INSERT ... RETURNING id). ERR_NOTFOUND when there is no row.
+ * Hands s back as stmt_done() does.
+ */
+int stmt_int_result(struct stmt *s, int64_t *out, struct err *e);
+
 /* Run a statement that returns no rows (or whose rows are ignored), then
  * hand it back as stmt_done() does: s must not be used afterwards. */
 int stmt_exec(struct stmt *s, struct err *e);
