@@ -106,35 +106,51 @@ void cli_close(struct cli *c)
 	c->tz = NULL;
 }
 
+/* Print "irdesk: MSG[suffix]" as one line: control characters from user
+ * input quoted in the message become spaces. */
+static void print_error_line(const char *msg, const char *suffix)
+{
+	char line[ERR_MSG_MAX + 64];
+	size_t n;
+
+	n = (size_t)snprintf(line, sizeof(line), "irdesk: %s%s", msg, suffix);
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	fprintf(stderr, "%s\n", line);
+}
+
 int cli_fail(struct cli *c)
 {
 	int code = c->err.code ? c->err.code : ERR_INTERNAL;
-	fprintf(stderr, "irdesk: %s\n", err_msg(&c->err));
+	print_error_line(err_msg(&c->err), "");
 	return err_exit_code(code);
 }
 
 int cli_error(int code, const char *fmt, ...)
 {
+	char msg[ERR_MSG_MAX];
 	va_list ap;
 
-	fputs("irdesk: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	print_error_line(msg, "");
 	return err_exit_code(code);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
+	char msg[ERR_MSG_MAX];
 	va_list ap;
 
-	fputs("irdesk: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* One line, as every error: the usage is one --help away. */
-	fputs(usage ? " (see --help)\n" : "\n", stderr);
+	print_error_line(msg, usage && *usage ? " (see --help)" : "");
 	return err_exit_code(ERR_USAGE);
 }
 
@@ -233,6 +249,12 @@ void table_max_width(struct table *t, int col, int width)
 /* Display width of one code point: 2 for East Asian wide and fullwidth forms. */
 static int cp_width(uint32_t cp)
 {
+	/* Combining marks and zero-width characters take no column. */
+	if ((cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+	    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+	    (cp >= 0xfe20 && cp <= 0xfe2f) || cp == 0x3099 || cp == 0x309a ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f))
+		return 0;
 	if (cp < 0x1100)
 		return 1;
 	if ((cp <= 0x115f) || cp == 0x2329 || cp == 0x232a ||

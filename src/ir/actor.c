@@ -104,9 +104,21 @@ int authz_incident(struct store *st, const struct actor *a, enum action act,
 		stmt_done(s);
 		if (rc)
 			return rc;
-		/* An outside party never administers, whatever its incident role. */
-		if (act == ACT_USER_ADMIN || act == ACT_AUDIT_READ || act == ACT_INCIDENT_REOPEN)
-			return err_set(e, ERR_DENIED, "%s may not %s", a->name, action_desc(act));
+		/*
+		 * An outside party works inside the incident but never takes the
+		 * organisation's decisions, whatever its incident role: closing,
+		 * reopening, membership, priority overrides, corrected timestamps,
+		 * the audit log and accounts stay with the team.
+		 */
+		switch (act) {
+		case ACT_USER_ADMIN: case ACT_AUDIT_READ: case ACT_INCIDENT_REOPEN:
+		case ACT_INCIDENT_CLOSE: case ACT_MEMBER_EDIT: case ACT_PRIORITY_OVERRIDE:
+		case ACT_TIMESTAMP_EDIT:
+			return err_set(e, ERR_DENIED, "%s (external) may not %s", a->name,
+				       action_desc(act));
+		default:
+			break;
+		}
 	}
 	if (!role_may(r, act))
 		return err_set(e, ERR_DENIED, "%s (%s) may not %s on %s", a->name, role_name(r),

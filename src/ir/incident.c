@@ -85,17 +85,16 @@ int incident_state_terminal(enum incident_state s)
 }
 
 /*
- * The lifecycle (domain.md §1). Forward moves follow NIST SP 800-61; going
- * back to analysis (new findings) or to containment (reinfection) needs a
- * reason; closed and rejected are reopened by a commander with a reason.
+ * The lifecycle (domain.md §1). Forward moves follow NIST SP 800-61 one
+ * phase at a time; rejection is a side exit from triage and analysis only;
+ * going back to analysis (new findings) or to containment (reinfection)
+ * needs a reason; closed and rejected are reopened with a reason.
  */
 static const struct transition transitions[] = {
 	{ ST_NEW, ST_TRIAGE, ACT_INCIDENT_TRIAGE, 0, STAMP_NONE },
-	{ ST_NEW, ST_REJECTED, ACT_INCIDENT_TRIAGE, NEED_REJECT_REASON, STAMP_CLOSED },
 	{ ST_TRIAGE, ST_ANALYSIS, ACT_INCIDENT_TRIAGE, NEED_OWNER, STAMP_TRIAGED },
 	{ ST_TRIAGE, ST_REJECTED, ACT_INCIDENT_TRIAGE, NEED_REJECT_REASON, STAMP_CLOSED },
 	{ ST_ANALYSIS, ST_CONTAINMENT, ACT_INCIDENT_RESPOND, NEED_OWNER | NEED_PRIORITY, STAMP_NONE },
-	{ ST_ANALYSIS, ST_POST_INCIDENT, ACT_INCIDENT_RESPOND, NEED_PRIORITY | NEED_REASON, STAMP_NONE },
 	{ ST_ANALYSIS, ST_REJECTED, ACT_INCIDENT_TRIAGE, NEED_REJECT_REASON, STAMP_CLOSED },
 	{ ST_CONTAINMENT, ST_ERADICATION, ACT_INCIDENT_RESPOND, NEED_PRIORITY, STAMP_CONTAINED },
 	{ ST_CONTAINMENT, ST_ANALYSIS, ACT_INCIDENT_RESPOND, NEED_REASON, STAMP_NONE },
@@ -771,7 +770,7 @@ int incident_create(struct store *st, const struct actor *who,
 	const char *reason = NULL;
 	struct stmt *s = NULL;
 	int64_t number = 0;
-	int rc, have_title = 0;
+	int rc, have_title = 0, year;
 
 	incident_init(out);
 	incident_init(&inc);
@@ -829,24 +828,27 @@ int incident_create(struct store *st, const struct actor *who,
 	rc = store_begin(st, e);
 	if (rc)
 		goto out;
-	rc = next_number(st, local_year(who, who->now), &number, e);
+	year = local_year(who, who->now);
+	rc = next_number(st, year, &number, e);
 	if (rc)
 		goto rollback;
-	snprintf(inc.hid, sizeof(inc.hid), "IR-%04d-%04" PRId64, local_year(who, who->now), number);
+	snprintf(inc.hid, sizeof(inc.hid), "IR-%04d-%04" PRId64, year, number);
 	rc = store_prepare(st,
-		"INSERT INTO incidents (hid, title, summary, type, state, reject_reason, "
+		"INSERT INTO incidents (year, number, hid, title, summary, type, state, reject_reason, "
 		"duplicate_of, attack_vector, functional_impact, information_impact, "
 		"recoverability, priority, priority_derived, priority_override, priority_reason, "
 		"tlp, pap, owner_id, reporter, occurred_at, discovered_at, reported_at, "
 		"triaged_at, contained_at, recovered_at, closed_at, updated_at, created_at, "
-		"created_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"created_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id", &s, e);
 	if (rc)
 		goto rollback;
 	{
 		int i;
-		stmt_bind_text(s, 1, inc.hid);
-		i = bind_incident(s, &inc, 2);
+		stmt_bind_int(s, 1, year);
+		stmt_bind_int(s, 2, number);
+		stmt_bind_text(s, 3, inc.hid);
+		i = bind_incident(s, &inc, 4);
 		stmt_bind_int(s, i++, inc.created_at);
 		stmt_bind_text(s, i++, inc.created_by);
 	}
@@ -1045,6 +1047,9 @@ static int lookup_duplicate(struct store *st, const struct actor *who, const cha
 {
 	int rc = incident_get(st, who, hid, dup, e);
 
+	/* The incident being moved exists: a bad reference is invalid input. */
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_INVALID, "duplicate_of: incident %.40s not found", hid);
 	if (rc)
 		return err_prefix(e, "duplicate_of");
 	if (dup->id == inc->id)
@@ -1373,7 +1378,7 @@ int incident_list(struct store *st, const struct actor *who, const struct incide
 			buf_addf(&sql, " WHEN '%s' THEN %d", incident_state_name((enum incident_state)i), i);
 		buf_adds(&sql, " END, i.created_at DESC, i.id DESC");
 		break;
-	case SORT_HID: buf_adds(&sql, " ORDER BY i.hid"); break;
+	case SORT_HID: buf_adds(&sql, " ORDER BY i.year, i.number"); break;
 	}
 	buf_adds(&sql, " LIMIT ? OFFSET ?");
 	bind_int(&b, limit);

@@ -27,8 +27,14 @@ int fs_mkdirs(const char *path, mode_t mode, struct err *e)
 			return err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
 		*p = '/';
 	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (mkdir(tmp, mode) < 0) {
+		struct stat sb;
+		if (errno != EEXIST)
+			return err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
+		/* Something is there already: it must be a folder. */
+		if (stat(tmp, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return err_set(e, ERR_IO, "%s: exists and is not a folder", tmp);
+	}
 	return 0;
 }
 

@@ -17,7 +17,7 @@ int json_parse(const char *s, size_t n, int want_object, json_t **out, struct er
 	if (n > JSON_MAX_INPUT)
 		return err_set(e, ERR_TOOLONG, "json document too large (%zu bytes, at most %d)",
 			       n, JSON_MAX_INPUT);
-	v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	v = json_loadb(s, n, JSON_REJECT_DUPLICATES | (want_object ? 0 : JSON_DECODE_ANY), &je);
 	if (!v)
 		return err_set(e, ERR_PARSE, "json:%d:%d: %s", je.line, je.column, je.text);
 	if (want_object && !json_is_object(v)) {

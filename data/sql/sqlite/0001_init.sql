@@ -29,6 +29,8 @@ CREATE TABLE incident_counters (
 
 CREATE TABLE incidents (
 	id                 INTEGER PRIMARY KEY,
+	year               INTEGER NOT NULL,  -- IR-<year>-<number>
+	number             INTEGER NOT NULL,
 	hid                TEXT NOT NULL UNIQUE,
 	title              TEXT NOT NULL,
 	summary            TEXT NOT NULL DEFAULT '',
@@ -66,6 +68,7 @@ CREATE INDEX incidents_state ON incidents (state, created_at DESC);
 CREATE INDEX incidents_priority ON incidents (priority, created_at DESC);
 CREATE INDEX incidents_owner ON incidents (owner_id);
 CREATE INDEX incidents_type ON incidents (type, created_at DESC);
+CREATE INDEX incidents_number ON incidents (year, number);
 
 -- Substring search over id, title and summary (see store_sqlite.c).
 CREATE VIRTUAL TABLE incident_text USING fts5 (body, tokenize = 'trigram');
