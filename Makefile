@@ -5,18 +5,21 @@ UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/utf8.c src/util/json.c src/util/embed.c src/util/fs.c
 STORE  = src/store/store.c src/store/store_sqlite.c
 IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c \
-         src/ir/timeline.c src/ir/task.c src/ir/actor.c
-WEB    = src/web/http.c
+         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
+WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
+         src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
+         src/web/page_incident.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_admin.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
-         src/cmd_task.c src/cmd_audit.c
+         src/cmd_task.c src/cmd_audit.c src/cmd_token.c
 LIBSRC = $(UTIL) $(STORE) $(IR) $(WEB) $(CMDS)
 MAIN   = src/main.c
 
-DATA   = $(sort $(wildcard data/sql/sqlite/*.sql))
+DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
+         $(sort $(wildcard data/web/*))
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 
-PKGS   = sqlite3 jansson libsodium libmicrohttpd
+PKGS   = sqlite3 jansson libsodium libmicrohttpd libcrypto
 TPKGS  = cmocka
 
 CC     ?= cc

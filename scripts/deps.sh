@@ -2,16 +2,20 @@
 # scripts/deps.sh: install the Debian packages irdesk needs to build, run and
 # test, and only those that are missing. Quiet when everything is present;
 # runs `apt-get update` only when it has something to install; works as root
-# or through sudo. Nothing is downloaded from anywhere but Debian's archive.
+# or through sudo. Nothing is downloaded from anywhere but Debian's archive,
+# except playwright-core (the browser tests' driver for Debian's chromium),
+# which npm installs from the registry at the version package-lock.json pins.
 set -eu
 
 # Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
-BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev"
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev"
 # Run: time zone data for display zones.
 RUN="tzdata"
 # Test: unit test library, the sqlite3 shell (tampering tests), jq (JSON in
-# end-to-end tests), curl (HTTP end-to-end tests).
-TEST="libcmocka-dev sqlite3 jq curl"
+# end-to-end tests), curl (HTTP end-to-end tests), chromium and node (browser
+# tests; a node that is already installed, e.g. NodeSource's, which bundles
+# npm and conflicts with Debian's npm package, is kept).
+TEST="libcmocka-dev sqlite3 jq curl chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
 
 missing=""
 for p in $BUILD $RUN $TEST; do
@@ -21,18 +25,26 @@ for p in $BUILD $RUN $TEST; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
 
-echo "deps: installing$missing" >&2
-if [ "$(id -u)" -eq 0 ]; then
-	SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-	SUDO="sudo"
-else
-	echo "deps: missing packages:$missing; run this script as root or install sudo" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing" >&2
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=""
+	elif command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: missing packages:$missing; run this script as root or install sudo" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >&2
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+
+# Browser tests: playwright-core (no bundled browsers) at the pinned version.
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$top/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
+	echo "deps: installing playwright-core (npm ci)" >&2
+	(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi

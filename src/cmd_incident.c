@@ -18,7 +18,7 @@
 static const char usage_main[] =
 	"usage: irdesk incident new --title TEXT [FIELD OPTIONS]\n"
 	"       irdesk incident list [--state S[,S]] [--open] [--priority P[,P]] [--type T]\n"
-	"                            [--owner USER|none] [--text WORDS] [--sort KEY] [--limit N] [--offset N]\n"
+	"                            [--owner USER | --unowned] [--text WORDS] [--sort KEY] [--limit N] [--offset N]\n"
 	"       irdesk incident show ID\n"
 	"       irdesk incident set ID FIELD OPTIONS... [--reason TEXT] [--if-version N]\n"
 	"       irdesk incident move ID STATE [--reason TEXT] [--reject-reason R] [--duplicate-of ID]\n"
@@ -53,7 +53,7 @@ static const char *const field_opts[] = {
 
 enum {
 	O_REASON = OPT__FIRST_CMD, O_IFVERSION, O_STATE, O_OPEN, O_TEXT, O_SORT, O_LIMIT, O_OFFSET,
-	O_REJECT, O_DUP, O_KIND, O_AT, O_REMOVE, O_FIELD0 = OPT__FIRST_CMD + 50,
+	O_REJECT, O_DUP, O_KIND, O_AT, O_REMOVE, O_UNOWNED, O_FIELD0 = OPT__FIRST_CMD + 50,
 };
 
 struct opts {
@@ -63,7 +63,9 @@ struct opts {
 	const char *reason, *state, *priority, *type, *owner, *text, *sort, *reject, *dup, *kind, *at;
 	const char *usage;
 	int64_t if_version;
-	int open, limit, offset, remove, fields_allowed;
+	int open, limit, offset, remove, fields_allowed, unowned;
+	const char *allowed;  /* ",name,name," of the non-field options this subcommand takes */
+	const char *sub;      /* the subcommand, for messages */
 };
 
 static int parse_int(const char *s, const char *what, int64_t lo, int64_t hi, int64_t *out)
@@ -78,23 +80,57 @@ static int parse_int(const char *s, const char *what, int64_t lo, int64_t hi, in
 	return 0;
 }
 
+static const struct option extra_opts[] = {
+	{ "reason", required_argument, NULL, O_REASON },
+	{ "if-version", required_argument, NULL, O_IFVERSION },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "open", no_argument, NULL, O_OPEN },
+	{ "text", required_argument, NULL, O_TEXT },
+	{ "sort", required_argument, NULL, O_SORT },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "offset", required_argument, NULL, O_OFFSET },
+	{ "reject-reason", required_argument, NULL, O_REJECT },
+	{ "duplicate-of", required_argument, NULL, O_DUP },
+	{ "kind", required_argument, NULL, O_KIND },
+	{ "at", required_argument, NULL, O_AT },
+	{ "remove", no_argument, NULL, O_REMOVE },
+	{ "unowned", no_argument, NULL, O_UNOWNED },
+};
+#define NEXTRA_OPTS (sizeof(extra_opts) / sizeof(extra_opts[0]))
+
+/* Is --name one of the options this subcommand takes? */
+static int allowed(const struct opts *o, const char *name)
+{
+	char key[40];
+
+	snprintf(key, sizeof(key), ",%s,", name);
+	return o->allowed && strstr(o->allowed, key) != NULL;
+}
+
 static int on_opt(void *ctx, int opt, const char *arg)
 {
 	struct opts *o = ctx;
 	int64_t v;
 	int rc;
 
+	if (opt < O_FIELD0) {
+		for (size_t i = 0; i < NEXTRA_OPTS; i++)
+			if (extra_opts[i].val == opt && !allowed(o, extra_opts[i].name))
+				return cli_usage_error(o->usage, "--%s: not an option of 'incident %s'",
+						       extra_opts[i].name, o->sub);
+	}
+
 	if (opt >= O_FIELD0 && opt < O_FIELD0 + (int)NFIELD_OPTS) {
 		size_t k = (size_t)(opt - O_FIELD0);
-		if (!o->fields_allowed) {
+		if (!o->fields_allowed && allowed(o, field_opts[k])) {
 			/* list filters by some of the same names */
 			if (strcmp(field_opts[k], "priority") == 0) { o->priority = arg; return 0; }
 			if (strcmp(field_opts[k], "type") == 0) { o->type = arg; return 0; }
 			if (strcmp(field_opts[k], "owner") == 0) { o->owner = arg; return 0; }
 		}
 		if (!o->fields_allowed)
-			return cli_usage_error(o->usage, "--%s: not an option of this command",
-					       field_opts[k]);
+			return cli_usage_error(o->usage, "--%s: not an option of 'incident %s'",
+					       field_opts[k], o->sub);
 		if (o->nfields >= sizeof(o->fields) / sizeof(o->fields[0]))
 			return cli_usage_error(o->usage, "too many field options");
 		o->fields[o->nfields].name = o->names[k];
@@ -125,36 +161,22 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_KIND: o->kind = arg; return 0;
 	case O_AT: o->at = arg; return 0;
 	case O_REMOVE: o->remove = 1; return 0;
+	case O_UNOWNED: o->unowned = 1; return 0;
 	}
 	return cli_usage_error(o->usage, "unexpected option");
 }
 
 /* Parse the options of any incident subcommand (each checks what applies). */
 static int parse(struct cli *c, int argc, char **argv, struct opts *o, const char *usage,
-		 int fields_allowed)
+		 int fields_allowed, const char *allowed_opts)
 {
 	static struct option longopts[64] = { CLI_COMMON_OPTIONS };
 	static int ready;
-	static const struct option extra[] = {
-		{ "reason", required_argument, NULL, O_REASON },
-		{ "if-version", required_argument, NULL, O_IFVERSION },
-		{ "state", required_argument, NULL, O_STATE },
-		{ "open", no_argument, NULL, O_OPEN },
-		{ "text", required_argument, NULL, O_TEXT },
-		{ "sort", required_argument, NULL, O_SORT },
-		{ "limit", required_argument, NULL, O_LIMIT },
-		{ "offset", required_argument, NULL, O_OFFSET },
-		{ "reject-reason", required_argument, NULL, O_REJECT },
-		{ "duplicate-of", required_argument, NULL, O_DUP },
-		{ "kind", required_argument, NULL, O_KIND },
-		{ "at", required_argument, NULL, O_AT },
-		{ "remove", no_argument, NULL, O_REMOVE },
-	};
 	size_t n = 5;
 
 	if (!ready) {
-		for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-			longopts[n++] = extra[i];
+		for (size_t i = 0; i < NEXTRA_OPTS; i++)
+			longopts[n++] = extra_opts[i];
 		for (size_t i = 0; i < NFIELD_OPTS; i++) {
 			longopts[n].name = field_opts[i];
 			longopts[n].has_arg = required_argument;
@@ -174,6 +196,8 @@ static int parse(struct cli *c, int argc, char **argv, struct opts *o, const cha
 	}
 	o->usage = usage;
 	o->fields_allowed = fields_allowed;
+	o->allowed = allowed_opts;
+	o->sub = argv[0];
 	return cli_parse(c, argc, argv, longopts, usage, on_opt, o);
 }
 
@@ -203,7 +227,7 @@ static int sub_new(struct cli *c, int argc, char **argv)
 
 	snprintf(usage, sizeof(usage), "usage: irdesk incident new --title TEXT [FIELD OPTIONS]\n%s",
 		 usage_fields);
-	if ((rc = parse(c, argc, argv, &o, usage, 1)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 1, ",reason,")) >= 0)
 		return rc;
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
@@ -257,7 +281,7 @@ static int sub_list(struct cli *c, int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: irdesk incident list [--state S[,S]] [--open] [--priority P[,P]] [--type T]\n"
-		"                            [--owner USER|none] [--text WORDS] [--sort KEY]\n"
+		"                            [--owner USER | --unowned] [--text WORDS] [--sort KEY]\n"
 		"                            [--limit N] [--offset N]\n"
 		"  --sort KEY   -created (default), created, updated, priority, state, id\n"
 		"  --text WORDS every word must appear in the id, title or summary\n"
@@ -267,7 +291,7 @@ static int sub_list(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",state,open,priority,type,owner,unowned,text,sort,limit,offset,")) >= 0)
 		return rc;
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
@@ -282,7 +306,9 @@ static int sub_list(struct cli *c, int argc, char **argv)
 	if (o.sort && incident_sort_parse(o.sort, &f.sort, &c->err))
 		return cli_fail(c);
 	f.open_only = o.open;
-	f.owner = o.owner && strcmp(o.owner, "none") == 0 ? "" : o.owner;
+	if (o.unowned && o.owner)
+		return cli_usage_error(usage, "--owner and --unowned exclude each other");
+	f.owner = o.unowned ? "" : o.owner;
 	f.text = o.text;
 	f.limit = o.limit;
 	f.offset = o.offset;
@@ -343,7 +369,7 @@ static int sub_show(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",")) >= 0)
 		return rc;
 	if (optind != argc - 1)
 		return cli_usage_error(usage, optind >= argc ? "missing incident id" : "too many arguments");
@@ -462,7 +488,7 @@ static int sub_set(struct cli *c, int argc, char **argv)
 	snprintf(usage, sizeof(usage),
 		 "usage: irdesk incident set ID FIELD OPTIONS... [--reason TEXT] [--if-version N]\n%s",
 		 usage_fields);
-	if ((rc = parse(c, argc, argv, &o, usage, 1)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 1, ",reason,if-version,")) >= 0)
 		return rc;
 	if (optind != argc - 1)
 		return cli_usage_error(usage, optind >= argc ? "missing incident id" : "too many arguments");
@@ -495,7 +521,7 @@ static int sub_move(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",reason,reject-reason,duplicate-of,")) >= 0)
 		return rc;
 	if (argc - optind != 2)
 		return cli_usage_error(usage, argc - optind < 2 ? "missing incident id or state"
@@ -528,7 +554,7 @@ static int sub_note(struct cli *c, int argc, char **argv)
 	json_t *entry = NULL;
 	int rc;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",kind,at,")) >= 0)
 		return rc;
 	if (argc - optind != 2)
 		return cli_usage_error(usage, argc - optind < 2 ? "missing incident id or text"
@@ -558,7 +584,7 @@ static int sub_member(struct cli *c, int argc, char **argv)
 	json_t *members = NULL;
 	int rc, nargs;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0)) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",remove,")) >= 0)
 		return rc;
 	nargs = argc - optind;
 	if (nargs < 1 || nargs > 3 || (o.remove && nargs != 2) || (!o.remove && nargs == 2))
@@ -573,6 +599,15 @@ static int sub_member(struct cli *c, int argc, char **argv)
 		return cli_fail(c);
 	if (incident_members(c->st, &c->actor, argv[optind], &members, &c->err))
 		return cli_fail(c);
+	if (!c->json && nargs > 1) {
+		if (o.remove)
+			printf("%s: removed %s\n", argv[optind], argv[optind + 1]);
+		else
+			printf("%s: %s is a member as %s\n", argv[optind], argv[optind + 1],
+			       argv[optind + 2]);
+		json_decref(members);
+		return 0;
+	}
 	if (c->json) {
 		rc = json_print(members) ? cli_error(ERR_IO, "cannot write output") : 0;
 	} else {
@@ -606,10 +641,13 @@ int cmd_incident(int argc, char **argv, struct cli *c)
 		{ "move", sub_move }, { "note", sub_note }, { "member", sub_member },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_main, argc < 2 ? stderr : stdout);
-		fputs("\noptions:\n" CLI_COMMON_HELP, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2)
+		return cli_usage_error(usage_main, "missing incident command (new, list, show, set, "
+				       "move, note, member)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_main, stdout);
+		fputs("\noptions:\n" CLI_COMMON_HELP, stdout);
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)

@@ -122,9 +122,11 @@ int cmd_task(int argc, char **argv, struct cli *c)
 	const char *sub;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_main, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2)
+		return cli_usage_error(usage_main, "missing task command (add, list, done, reopen)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
 	}
 	sub = argv[1];
 	argc--;

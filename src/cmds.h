@@ -13,6 +13,7 @@ int cmd_user(int argc, char **argv, struct cli *c);
 int cmd_incident(int argc, char **argv, struct cli *c);
 int cmd_task(int argc, char **argv, struct cli *c);
 int cmd_audit(int argc, char **argv, struct cli *c);
+int cmd_token(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 
 #endif

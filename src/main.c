@@ -24,6 +24,7 @@ static const struct command {
 	{ "incident", cmd_incident, "create, list, show, change and move incidents" },
 	{ "task", cmd_task, "add, list and complete incident tasks" },
 	{ "audit", cmd_audit, "read and verify the tamper-evident audit log" },
+	{ "token", cmd_token, "create, list and revoke API tokens" },
 	{ "version", cmd_version, "print the version" },
 };
 
@@ -96,13 +97,12 @@ int main(int argc, char **argv)
 		} else if (strncmp(a, "--tz=", 5) == 0) {
 			c.tz_name = a + 5;
 		} else {
-			fprintf(stderr, "irdesk: unknown option '%s'\n", a);
-			print_usage(stderr);
+			fprintf(stderr, "irdesk: unknown option '%s' (see irdesk --help)\n", a);
 			return 2;
 		}
 	}
 	if (i >= argc) {
-		print_usage(stderr);
+		fprintf(stderr, "irdesk: missing command (see irdesk --help)\n");
 		return 2;
 	}
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
@@ -114,7 +114,6 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "irdesk: unknown command '%s'\n", argv[i]);
-	print_usage(stderr);
+	fprintf(stderr, "irdesk: unknown command '%s' (see irdesk --help)\n", argv[i]);
 	return 2;
 }

@@ -7,8 +7,15 @@ set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 pattern=${1:-}
-out=$top/tests/out
-rm -rf "$out"; mkdir -p "$out"
+# Each run keeps its logs apart (runs may overlap); runs whose process is gone
+# are cleared away.
+mkdir -p "$top/tests/out"
+for d in "$top"/tests/out/run.*; do
+	[ -d "$d" ] || continue
+	kill -0 "${d##*.}" 2>/dev/null || rm -rf "$d"
+done
+out=$top/tests/out/run.$$
+mkdir -p "$out"
 
 export IRDESK_BIN=$top/build/test/irdesk
 export IRDESK_TESTDATA=$top/tests/data
@@ -66,6 +73,7 @@ for f in "${failures[@]}"; do
 done
 
 echo
+echo "logs: $out"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -814,6 +814,10 @@ int incident_create(struct store *st, const struct actor *who,
 	}
 	if ((rc = check_reason(reason, e)))
 		goto out;
+	if (reason && *reason && !inc.priority_override) {
+		rc = err_set(e, ERR_INVALID, "reason: applies only to a priority override (--priority)");
+		goto out;
+	}
 	if (reason && *reason && inc.priority_override && !(inc.priority_reason = strdup(reason))) {
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
@@ -967,12 +971,14 @@ int incident_update(struct store *st, const struct actor *who, const char *hid,
 		free(inc.priority_reason);
 		inc.priority_reason = inc.priority_override && reason ? strdup(reason) : NULL;
 		recompute_priority(&inc);
+		char derived[16] = "unknown";
+		if (inc.priority_derived)
+			snprintf(derived, sizeof(derived), "P%d", inc.priority_derived);
 		if (inc.priority_override)
-			buf_addf(&notes, "priority set to P%d (derived %s%d): %s\n", inc.priority_override,
-				 inc.priority_derived ? "P" : "", inc.priority_derived, reason);
+			buf_addf(&notes, "priority set to P%d (derived: %s): %s\n", inc.priority_override,
+				 derived, reason);
 		else
-			buf_addf(&notes, "priority override removed; priority is %s%d as derived\n",
-				 inc.priority ? "P" : "", inc.priority);
+			buf_addf(&notes, "priority override removed; priority as derived: %s\n", derived);
 	}
 	recompute_priority(&inc);
 	if ((rc = check_consistency(&inc, e)))
@@ -1121,8 +1127,8 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 		goto rollback;
 	}
 	if ((t->needs & NEED_OWNER) && !old.owner_id) {
-		rc = err_set(e, ERR_INVALID, "%s needs an owner before %s (set --owner)", canon,
-			     incident_state_name(to));
+		rc = err_set(e, ERR_INVALID, "%s needs an owner before %s (irdesk incident set %s "
+			     "--owner USER)", canon, incident_state_name(to), canon);
 		goto rollback;
 	}
 	if ((t->needs & NEED_PRIORITY) && !old.priority) {
@@ -1265,9 +1271,10 @@ static void binds_release(struct binds *b)
 #define TEXT_TERMS_MAX 8
 #define TEXT_FILTER_MAX 200
 
-static int add_text_filter(struct store *st, const char *text, struct buf *sql,
+static int add_text_filter(struct store *st, const char *text, int walk, struct buf *sql,
 			   struct binds *b, struct err *e)
 {
+	int nbind = 0;
 	char tmp[TEXT_FILTER_MAX * 4 + 1];
 	struct buf bind = BUF_INIT;
 	char *save = NULL;
@@ -1286,8 +1293,8 @@ static int add_text_filter(struct store *st, const char *text, struct buf *sql,
 			break;
 		}
 		buf_adds(sql, " AND ");
-		rc = store_text_match(st, sql, "incidents", "i.id", tok, &bind);
-		if (!rc)
+		rc = store_text_match(st, sql, "incidents", "i", walk, tok, &bind, &nbind);
+		for (int k = 0; !rc && k < nbind; k++)
 			rc = bind_text(b, bind.data);
 		if (rc) {
 			err_set(e, rc, "text filter failed");
@@ -1362,8 +1369,20 @@ int incident_list(struct store *st, const struct actor *who, const struct incide
 		rc = err_set(e, rc, "too many filters");
 		goto out;
 	}
-	if (f->text && *f->text && (rc = add_text_filter(st, f->text, &sql, &b, e)))
+	/* The created and updated sorts walk an index and stop at the limit. */
+	if (f->text && *f->text &&
+	    (rc = add_text_filter(st, f->text, f->sort == SORT_CREATED_DESC ||
+				  f->sort == SORT_CREATED_ASC || f->sort == SORT_UPDATED_DESC,
+				  &sql, &b, e)))
 		goto out;
+	if (f->after_id && (f->sort == SORT_CREATED_DESC || f->sort == SORT_CREATED_ASC)) {
+		buf_adds(&sql, f->sort == SORT_CREATED_DESC
+				       ? " AND (i.created_at < ? OR (i.created_at = ? AND i.id < ?))"
+				       : " AND (i.created_at > ? OR (i.created_at = ? AND i.id > ?))");
+		bind_int(&b, f->after_created);
+		bind_int(&b, f->after_created);
+		bind_int(&b, f->after_id);
+	}
 	switch (f->sort) {
 	case SORT_CREATED_DESC: buf_adds(&sql, " ORDER BY i.created_at DESC, i.id DESC"); break;
 	case SORT_CREATED_ASC: buf_adds(&sql, " ORDER BY i.created_at, i.id"); break;
@@ -1479,6 +1498,8 @@ int incident_member_set(struct store *st, const struct actor *who, const char *h
 	if (rc)
 		return rc;
 	rc = user_id_of(st, username, &uid, NULL, e);
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(e, ERR_INVALID, "member: no user '%.64s'", username);
 	if (rc)
 		goto rollback;
 	rc = store_prepare(st, "INSERT INTO incident_members (incident_id, user_id, role, added_at) "

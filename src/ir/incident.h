@@ -213,6 +213,12 @@ struct incident_filter {
 	enum incident_sort sort;
 	int limit;           /* 0: 50; at most 1000 */
 	int offset;
+	/*
+	 * Keyset pagination for the created sorts: only rows after the row
+	 * with this created_at and id in the sort order (0, 0: from the start).
+	 * Stable under inserts, unlike offsets.
+	 */
+	int64_t after_created, after_id;
 };
 
 /* Parse a sort key: created, -created, updated, priority, state, id. */

@@ -112,8 +112,9 @@ int task_add(struct store *st, const struct actor *who, const char *hid,
 	if (t->phase && *t->phase && (rc = incident_state_parse(t->phase, &phase, e)))
 		return err_prefix(e, "phase");
 	if (phase == ST_NEW || incident_state_terminal(phase))
-		return err_set(e, ERR_INVALID, "phase: tasks belong to triage .. post_incident, not %s",
-			       incident_state_name(phase));
+		return err_set(e, ERR_INVALID, "phase: tasks belong to triage .. post_incident, not %s%s",
+			       incident_state_name(phase),
+			       t->phase && *t->phase ? "" : " (give a phase, or move the incident first)");
 	if (t->assignee && *t->assignee && (rc = assignee_id(st, t->assignee, &uid, e)))
 		return rc;
 

@@ -251,6 +251,32 @@ int user_get(struct store *st, const char *username, struct user *out, struct er
 	return rc;
 }
 
+int user_settings_get(struct store *st, int64_t user_id, struct user_settings *out,
+		      struct err *e)
+{
+	struct stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_prepare(st, "SELECT lang, tz, totp_enabled, totp_required FROM users "
+			       "WHERE id = ?", &s, e);
+	if (rc)
+		return rc;
+	stmt_bind_int(s, 1, user_id);
+	rc = stmt_step(s, e);
+	if (rc == 1) {
+		snprintf(out->lang, sizeof(out->lang), "%s", stmt_text(s, 0));
+		snprintf(out->tz, sizeof(out->tz), "%s", stmt_text(s, 1));
+		out->totp_enabled = stmt_int(s, 2) != 0;
+		out->totp_required = stmt_int(s, 3) != 0;
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(e, ERR_NOTFOUND, "user %lld not found", (long long)user_id);
+	}
+	stmt_done(s);
+	return rc;
+}
+
 int user_count(struct store *st, int64_t *n, struct err *e)
 {
 	struct stmt *s;

@@ -94,6 +94,18 @@ int user_check_password(struct store *st, const char *username, const char *pass
 /* JSON for API and CLI output (never the password hash). */
 json_t *user_to_json(const struct user *u);
 
+/* What an account has set for itself (and TOTP as an admin required it). */
+struct user_settings {
+	char lang[8];      /* "ja", "en", or "" for the browser's */
+	char tz[64];       /* a zone name, or "" for the server's */
+	int totp_enabled;  /* a second factor is set up */
+	int totp_required; /* an administrator requires one */
+};
+
+/* Read user_id's settings into *out. ERR_NOTFOUND when there is no such account. */
+int user_settings_get(struct store *st, int64_t user_id, struct user_settings *out,
+		      struct err *e);
+
 /* The number of accounts (init uses it to know whether to create admin). */
 int user_count(struct store *st, int64_t *n, struct err *e);
 

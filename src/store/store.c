@@ -198,6 +198,20 @@ int store_exec(struct store *st, const char *sql, struct err *e)
 	return st->drv->exec(st, sql, e);
 }
 
+/* Savepoint statements are short and frequent: keep them prepared. */
+static int run_cached(struct store *st, const char *sql, struct err *e)
+{
+	struct stmt *s;
+	int rc = st->drv->prepare(st, sql, &s, e);
+
+	if (rc)
+		return rc;
+	while ((rc = s->drv->step(s, e)) == 1)
+		;
+	s->drv->reset(s);
+	return rc;
+}
+
 int store_begin(struct store *st, struct err *e)
 {
 	char sql[32];
@@ -206,7 +220,7 @@ int store_begin(struct store *st, struct err *e)
 	if (st->in_tx) {
 		/* Nested: a savepoint, so the inner unit can fail on its own. */
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->in_tx);
-		rc = st->drv->exec(st, sql, e);
+		rc = run_cached(st, sql, e);
 	} else {
 		rc = st->drv->begin(st, e);
 	}
@@ -224,7 +238,7 @@ int store_commit(struct store *st, struct err *e)
 		return err_set(e, ERR_INTERNAL, "store: no transaction to commit");
 	if (st->in_tx > 1) {
 		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", st->in_tx - 1);
-		rc = st->drv->exec(st, sql, e);
+		rc = run_cached(st, sql, e);
 		if (rc)
 			store_rollback(st);
 		else
@@ -350,8 +364,8 @@ int stmt_exec(struct stmt *s, struct err *e)
 	return rc;
 }
 
-int store_text_match(struct store *st, struct buf *sql, const char *entity,
-		     const char *id_expr, const char *term, struct buf *bind)
+int store_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
+		     int walk, const char *term, struct buf *bind, int *nbind)
 {
-	return st->drv->text_match(sql, entity, id_expr, term, bind);
+	return st->drv->text_match(sql, entity, alias, walk, term, bind, nbind);
 }

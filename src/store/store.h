@@ -49,8 +49,8 @@ struct store_driver {
 	int (*commit)(struct store *st, struct err *e);
 	int (*rollback)(struct store *st);
 	/* See store_text_match(). */
-	int (*text_match)(struct buf *sql, const char *entity, const char *id_expr,
-			  const char *term, struct buf *bind);
+	int (*text_match)(struct buf *sql, const char *entity, const char *alias, int walk,
+			  const char *term, struct buf *bind, int *nbind);
 	/* The migrations folder name under data/sql/ ("sqlite"). */
 	const char *migrations;
 };
@@ -132,14 +132,17 @@ int stmt_exec(struct stmt *s, struct err *e);
 
 /*
  * Full-text search, the one thing SQL does not say portably. Append to sql a
- * condition with exactly one '?' that holds for the rows of entity (only
- * "incidents" for now: its id, title and summary) whose text contains term,
- * case-insensitively, as a substring; id_expr is how the query names the
- * entity's id column ("i.id"). Put the value to bind to that '?' in bind.
+ * condition that holds for the rows of entity (only "incidents" for now: its
+ * hid, title and summary) whose text contains term, case-insensitively, as a
+ * substring. alias is the query's name for the entity's table ("i"). walk is
+ * a plan hint: 1 when the query walks rows in an indexed order and stops at
+ * its LIMIT (so testing each row is cheapest), 0 when it must collect every
+ * match (so looking matches up in the text index is). The condition has
+ * *nbind '?' parameters, all to be bound to the value left in bind.
  * Returns 0 or ERR_INVALID for an entity the backend does not index.
  */
-int store_text_match(struct store *st, struct buf *sql, const char *entity,
-		     const char *id_expr, const char *term, struct buf *bind);
+int store_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
+		     int walk, const char *term, struct buf *bind, int *nbind);
 
 /* The backends, for store.c's table. */
 extern const struct store_driver store_sqlite_driver;

@@ -142,7 +142,8 @@ static int sq_open(const char *target, int flags, struct store **out, struct err
 		     "PRAGMA synchronous=FULL;"
 		     "PRAGMA foreign_keys=ON;"
 		     "PRAGMA temp_store=MEMORY;"
-		     "PRAGMA cache_size=-32768;", e);
+		     "PRAGMA cache_size=-32768;"
+		     "PRAGMA journal_size_limit=67108864;", e);
 	if (rc) {
 		err_prefix(e, "%s", target);
 		sq_close(&s->base);
@@ -278,9 +279,43 @@ static int sq_begin(struct store *st, struct err *e)
 	return sq_exec(st, "BEGIN IMMEDIATE", e);
 }
 
+/* Run one cached statement to completion. */
+static int sq_run(struct store *st, const char *sql, struct err *e)
+{
+	struct stmt *s;
+	int rc = sq_prepare(st, sql, &s, e);
+
+	if (rc)
+		return rc;
+	while ((rc = sq_step(s, e)) == 1)
+		;
+	sq_reset(s);
+	return rc;
+}
+
+/*
+ * Fold the incidents noted in incident_text_pending into the text index:
+ * one FTS5 write per transaction instead of one per statement.
+ */
+static int fold_text_index(struct store *st, struct err *e)
+{
+	int rc = sq_run(st, "DELETE FROM incident_text WHERE rowid IN "
+			    "(SELECT id FROM incident_text_pending)", e);
+	if (!rc)
+		rc = sq_run(st, "INSERT INTO incident_text (rowid, body) "
+				"SELECT i.id, i.hid || ' ' || i.title || ' ' || i.summary "
+				"FROM incident_text_pending p JOIN incidents i ON i.id = p.id", e);
+	if (!rc)
+		rc = sq_run(st, "DELETE FROM incident_text_pending", e);
+	return rc;
+}
+
 static int sq_commit(struct store *st, struct err *e)
 {
-	return sq_exec(st, "COMMIT", e);
+	/* Before the schema exists (the first migration) there is nothing to fold. */
+	int rc = st->schema_version ? fold_text_index(st, e) : 0;
+
+	return rc ? rc : sq_exec(st, "COMMIT", e);
 }
 
 static int sq_rollback(struct store *st)
@@ -293,13 +328,19 @@ static int sq_rollback(struct store *st)
 }
 
 /*
- * The incident_text FTS5 table (trigram tokenizer, kept by triggers) finds
- * substrings of three or more characters through its index, which also
- * serves Japanese text that has no spaces between words. Shorter terms fall
- * back to a LIKE scan of the same table.
+ * The incident_text FTS5 table (trigram tokenizer) finds substrings of three
+ * or more characters through its index, which also serves Japanese text that
+ * has no spaces between words. Shorter terms have no trigram: they are tested
+ * on the incident row with LIKE (ESCAPE matters: without it SQLite 3.40 lets
+ * the trigram index answer a short LIKE, wrongly, with no rows).
+ *
+ * When the query walks an index in its ORDER BY and stops at LIMIT, "+id"
+ * keeps SQLite from driving the query from the text index (which would
+ * fetch and sort every match): it tests each walked row against the set of
+ * matches instead, which is far cheaper for common words.
  */
-static int sq_text_match(struct buf *sql, const char *entity, const char *id_expr,
-			 const char *term, struct buf *bind)
+static int sq_text_match(struct buf *sql, const char *entity, const char *alias, int walk,
+			 const char *term, struct buf *bind, int *nbind)
 {
 	if (strcmp(entity, "incidents") != 0)
 		return ERR_INVALID;
@@ -312,8 +353,9 @@ static int sq_text_match(struct buf *sql, const char *entity, const char *id_exp
 			buf_addch(bind, *p);
 		}
 		buf_addch(bind, '"');
-		buf_addf(sql, "%s IN (SELECT rowid FROM incident_text WHERE incident_text MATCH ?)",
-			 id_expr);
+		buf_addf(sql, "%s%s.id IN (SELECT rowid FROM incident_text WHERE incident_text MATCH ?)",
+			 walk ? "+" : "", alias);
+		*nbind = 1;
 	} else {
 		buf_addch(bind, '%');
 		for (const char *p = term; *p; p++) {
@@ -322,8 +364,9 @@ static int sq_text_match(struct buf *sql, const char *entity, const char *id_exp
 			buf_addch(bind, *p);
 		}
 		buf_addch(bind, '%');
-		buf_addf(sql, "%s IN (SELECT rowid FROM incident_text WHERE body LIKE ? ESCAPE '\\')",
-			 id_expr);
+		buf_addf(sql, "(%s.title LIKE ? ESCAPE '\\' OR %s.summary LIKE ? ESCAPE '\\' OR "
+			      "%s.hid LIKE ? ESCAPE '\\')", alias, alias, alias);
+		*nbind = 3;
 	}
 	return buf_error(sql) ? buf_error(sql) : buf_error(bind);
 }

@@ -1,26 +1,36 @@
 /*
- * http.c: libmicrohttpd glue: listen address parsing, a per-request
- * access log line, a store connection per worker thread, JSON errors.
+ * http.c: libmicrohttpd glue. Collects a request (headers, a size-capped
+ * body), finds its route, authenticates it (bearer token or session cookie),
+ * checks CSRF for cookie-authenticated changes, calls the handler, and sends
+ * the response with the security headers. Writes one access-log line per
+ * request (never bodies, query strings, cookies or tokens).
  */
 #include "web/http.h"
+#include "ir/auth.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "web/page.h"
+#include "web/req.h"
+#include "web/router.h"
 
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 64
+#define MAX_ZONES 32
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -29,7 +39,17 @@ struct http_server {
 	struct store *conns[MAX_WORKERS]; /* opened lazily, one per worker thread */
 	pthread_t owners[MAX_WORKERS];
 	int nconns;
+	struct tz *zones[MAX_ZONES];      /* loaded on demand, kept */
+	int nzones;
+	struct tz *default_tz;
+	char *tls_cert, *tls_key;
 	int port;
+};
+
+/* What we keep between libmicrohttpd's calls for one request. */
+struct conn_state {
+	struct request rq;
+	struct timespec t0;
 };
 
 /* The calling worker's store connection, opened on first use. */
@@ -60,137 +80,311 @@ static struct store *worker_store(struct http_server *srv, struct err *e)
 	return st;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
-			       const char *body, size_t len)
+const struct tz *http_tz(struct http_server *srv, const char *name)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
+	struct tz *z = NULL;
+
+	if (!name || !*name)
+		return srv->default_tz;
+	pthread_mutex_lock(&srv->lock);
+	for (int i = 0; i < srv->nzones; i++)
+		if (strcmp(tz_name(srv->zones[i]), name) == 0)
+			z = srv->zones[i];
+	if (!z && srv->nzones < MAX_ZONES && tz_load(name, &z, NULL) == 0)
+		srv->zones[srv->nzones++] = z;
+	pthread_mutex_unlock(&srv->lock);
+	return z ? z : srv->default_tz;
+}
+
+int http_port(const struct http_server *srv) { return srv->port; }
+int http_tls(const struct http_server *srv) { return srv->tls_cert != NULL; }
+
+static void add_security_headers(struct MHD_Response *r, int is_page)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'none'; script-src 'self'; style-src 'self'; "
+				"img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+				"frame-ancestors 'none'; base-uri 'none'");
+	if (is_page)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+/* The user's language: their setting, else the browser's first of ja/en. */
+static void choose_lang(struct request *rq)
+{
+	const char *al = req_header(rq, "Accept-Language");
+
+	const char *chosen = req_cookie(rq, "irdesk_lang");
+
+	if (rq->session.lang[0]) {
+		snprintf(rq->lang, sizeof(rq->lang), "%s", rq->session.lang);
+		return;
+	}
+	if (chosen && (strcmp(chosen, "ja") == 0 || strcmp(chosen, "en") == 0)) {
+		snprintf(rq->lang, sizeof(rq->lang), "%s", chosen);
+		return;
+	}
+	snprintf(rq->lang, sizeof(rq->lang), "en");
+	for (const char *p = al; p && *p; p++) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, "ja", 2) == 0 || strncasecmp(p, "en", 2) == 0) {
+			rq->lang[0] = (char)(p[0] | 0x20);
+			rq->lang[1] = (char)(p[1] | 0x20);
+			rq->lang[2] = '\0';
+			return;
+		}
+		p = strchr(p, ',');
+		if (!p)
+			break;
+	}
+}
+
+/*
+ * Who is asking. A bearer token that does not check out is an error (401)
+ * even on public routes, so that a script with a revoked token notices.
+ */
+static int authenticate(struct http_server *srv, struct request *rq)
+{
+	const char *auth = req_header(rq, "Authorization");
+	const char *cookie;
+	int64_t now = time_now();
+
+	if (auth) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0)
+			return err_set(&rq->err, ERR_AUTH, "unsupported Authorization scheme (use Bearer)");
+		if (auth_token_actor(rq->st, auth + 7, now, srv->default_tz, &rq->actor, &rq->err))
+			return err_set(&rq->err, ERR_AUTH, "invalid or revoked API token");
+		rq->authenticated = 1;
+		rq->via_token = 1;
+		rq->tz = rq->actor.tz ? rq->actor.tz : srv->default_tz;
+		return 0;
+	}
+	cookie = req_cookie(rq, HTTP_SESSION_COOKIE);
+	if (!cookie || auth_session(rq->st, cookie, now, &rq->session, NULL) != 0) {
+		memset(&rq->session, 0, sizeof(rq->session));
+		return 0; /* anonymous */
+	}
+	rq->tz = http_tz(srv, rq->session.tz);
+	if (actor_for_user(rq->st, rq->session.username, rq->tz, &rq->actor, NULL) != 0) {
+		memset(&rq->session, 0, sizeof(rq->session));
+		return 0;
+	}
+	rq->actor.now = now;
+	rq->authenticated = 1;
+	return 0;
+}
+
+static int is_change(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+/* A cookie-authenticated change must carry the session's CSRF token. */
+static int check_csrf(struct request *rq)
+{
+	const char *t = req_header(rq, "X-CSRF-Token");
+
+	if (!t)
+		t = req_form(rq, "csrf");
+	if (t && strlen(t) == strlen(rq->session.csrf) &&
+	    sodium_memcmp(t, rq->session.csrf, strlen(t)) == 0)
+		return 0;
+	return err_set(&rq->err, ERR_DENIED, "missing or wrong CSRF token: reload the page and try again");
+}
+
+static void fail(struct request *rq, struct response *rs, int is_page, int code)
+{
+	if (is_page)
+		page_error(rq, rs, code);
+	else
+		resp_error_json(rs, rq, code);
+}
+
+static void dispatch(struct http_server *srv, struct request *rq, struct response *rs)
+{
+	const struct route *route;
+	int mismatch = 0, rc, is_page = strncmp(rq->path, "/api/", 5) != 0;
+	struct err e;
+
+	rq->tz = srv->default_tz;
+	snprintf(rq->lang, sizeof(rq->lang), "en");
+	route = router_match(rq->method, rq->path, rq, &mismatch);
+	if (!route) {
+		choose_lang(rq);
+		err_set(&rq->err, mismatch ? ERR_USAGE : ERR_NOTFOUND,
+			mismatch ? "method %s not allowed here" : "no such %s",
+			mismatch ? rq->method : (is_page ? "page" : "endpoint"));
+		fail(rq, rs, is_page, rq->err.code);
+		if (mismatch)
+			rs->status = 405;
+		return;
+	}
+	is_page = (route->flags & ROUTE_PAGE) != 0;
+	err_clear(&e);
+	rq->st = worker_store(srv, &e);
+	if (!rq->st) {
+		log_error("store: %s", err_msg(&e));
+		err_set(&rq->err, ERR_BUSY, "the store is unavailable; try again shortly");
+		fail(rq, rs, is_page, ERR_BUSY);
+		return;
+	}
+	rc = authenticate(srv, rq);
+	choose_lang(rq);
+	if (rc) {
+		fail(rq, rs, is_page, rc);
+		return;
+	}
+	if (!(route->flags & ROUTE_PUBLIC) && !rq->authenticated) {
+		if (is_page) {
+			struct buf loc = BUF_INIT;
+			buf_adds(&loc, "/login");
+			if (strcmp(rq->method, "GET") == 0 && strcmp(rq->path, "/") != 0)
+				buf_addf(&loc, "?next=%s", rq->path);
+			resp_redirect(rs, loc.data);
+			buf_release(&loc);
+		} else {
+			err_set(&rq->err, ERR_AUTH, "sign in or send an API token");
+			resp_error_json(rs, rq, ERR_AUTH);
+			resp_header(rs, "WWW-Authenticate", "Bearer realm=\"irdesk\"");
+		}
+		return;
+	}
+	if (rq->body_too_large) {
+		err_set(&rq->err, ERR_TOOLONG, "request body too large (at most %d bytes)", REQ_BODY_MAX);
+		fail(rq, rs, is_page, ERR_TOOLONG);
+		return;
+	}
+	if (rq->authenticated && !rq->via_token && is_change(rq->method) &&
+	    !(route->flags & ROUTE_NO_CSRF) && check_csrf(rq)) {
+		fail(rq, rs, is_page, ERR_DENIED);
+		return;
+	}
+	if (rq->authenticated && route->act != ACT_NONE &&
+	    !(rq->actor.external && (route->flags & ROUTE_INCIDENT)) &&
+	    authz_check(&rq->actor, route->act, &rq->err)) {
+		fail(rq, rs, is_page, ERR_DENIED);
+		return;
+	}
+	rc = route->fn(rq, rs);
+	if (rc) {
+		if (!rq->err.code)
+			err_set(&rq->err, rc, "%s", err_str(rc));
+		if (rc == ERR_INTERNAL || rc == ERR_STORE || rc == ERR_IO || rc == ERR_NOMEM)
+			log_error("%s %s: %s", rq->method, rq->path, err_msg(&rq->err));
+		fail(rq, rs, is_page, rc);
+	}
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct response *rs, int is_page)
+{
+	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	r = MHD_create_response_from_buffer(rs->body.len, rs->body.data, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "Content-Security-Policy",
-				"default-src 'none'; style-src 'self'; img-src 'self'; "
-				"frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	ret = MHD_queue_response(c, status, r);
+	MHD_add_response_header(r, "Content-Type",
+				rs->content_type ? rs->content_type : "text/plain; charset=utf-8");
+	add_security_headers(r, is_page);
+	for (int i = 0; i < rs->nheaders; i++)
+		MHD_add_response_header(r, rs->headers[i][0], rs->headers[i][1]);
+	ret = MHD_queue_response(c, rs->status ? rs->status : 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *v)
+static void access_log(struct request *rq, unsigned status, const struct timespec *t0)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-	enum MHD_Result ret;
+	struct timespec t1;
 
-	json_decref(v);
-	if (!s)
-		return MHD_NO;
-	ret = respond(c, status, "application/json; charset=utf-8", s, strlen(s));
-	free(s);
-	return ret;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("http %s %s %.200s %u %.1fms %s", rq->addr, rq->method, rq->path, status,
+		 (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6,
+		 rq->authenticated ? rq->actor.name : "-");
 }
 
-static enum MHD_Result respond_error(struct MHD_Connection *c, int code, const char *msg)
+static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 {
-	return respond_json(c, (unsigned)err_http_status(code),
-			    json_pack("{s:{s:s,s:s}}", "error", "code", err_name(code), "message", msg));
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	snprintf(out, n, "-");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+			  (socklen_t)n);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+			  (socklen_t)n);
 }
-
-/* Health: the process answers and the store can be read. */
-static int health(struct http_server *srv, json_t **out)
-{
-	struct err e;
-	struct store *st;
-	struct stmt *s;
-	char now[TIME_STR_MAX];
-	int rc, ok = 0, version = 0;
-
-	err_clear(&e);
-	st = worker_store(srv, &e);
-	if (st && store_prepare(st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-				&s, &e) == 0) {
-		rc = stmt_step(s, &e);
-		if (rc == 1) {
-			version = (int)stmt_int(s, 0);
-			ok = 1;
-		}
-		stmt_done(s);
-	}
-	time_format_utc(time_now(), now);
-	*out = json_pack("{s:s,s:s,s:s,s:i,s:s}", "status", ok ? "ok" : "degraded",
-			 "version", IRDESK_VERSION, "store", ok ? "ok" : err_msg(&e),
-			 "schema_version", version, "time", now);
-	return ok;
-}
-
-static const char health_page[] =
-	"<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
-	"<title>irdesk</title></head><body><h1>irdesk</h1>"
-	"<p>irdesk %s is running. / irdesk %s は稼働中です。</p>"
-	"<p>Store: %s</p>"
-	"<p><a href=\"/api/v1/health\">/api/v1/health</a></p></body></html>\n";
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **req_cls)
 {
 	struct http_server *srv = cls;
-	static int first_call_marker;
-	struct timespec t0, t1;
-	unsigned status;
+	struct conn_state *cs = *req_cls;
+	struct response rs;
 	enum MHD_Result ret;
 
 	(void)version;
-	(void)upload_data;
-	if (*req_cls == NULL) {
-		/* First call: headers only. Bodies are refused until the API lands. */
-		*req_cls = &first_call_marker;
+	if (!cs) {
+		const char *len;
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &cs->t0);
+		cs->rq.conn = c;
+		cs->rq.srv = srv;
+		cs->rq.method = method;
+		cs->rq.path = url;
+		cs->rq.tls = srv->tls_cert != NULL;
+		buf_init(&cs->rq.body, REQ_BODY_MAX);
+		client_addr(c, cs->rq.addr, sizeof(cs->rq.addr));
+		len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (len && strtoull(len, NULL, 10) > REQ_BODY_MAX)
+			cs->rq.body_too_large = 1;
+		*req_cls = cs;
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		if (!cs->rq.body_too_large) {
+			buf_add(&cs->rq.body, upload_data, *upload_size);
+			if (buf_error(&cs->rq.body)) {
+				cs->rq.body_too_large = 1;
+				buf_release(&cs->rq.body);
+			}
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		status = 405;
-		ret = respond_json(c, status, json_pack("{s:{s:s,s:s}}", "error", "code",
-							"method_not_allowed", "message",
-							"only GET is served so far"));
-	} else if (strcmp(url, "/api/v1/health") == 0) {
-		json_t *body;
-		status = health(srv, &body) ? 200 : 503;
-		ret = respond_json(c, status, body);
-	} else if (strcmp(url, "/") == 0) {
-		json_t *body;
-		struct buf page = BUF_INIT;
-		int ok = health(srv, &body);
-		buf_addf(&page, health_page, IRDESK_VERSION, IRDESK_VERSION, ok ? "ok" : "unavailable");
-		json_decref(body);
-		status = ok ? 200 : 503;
-		ret = respond(c, status, "text/html; charset=utf-8", page.data, page.len);
-		buf_release(&page);
-	} else {
-		status = 404;
-		ret = respond_error(c, ERR_NOTFOUND, "no such page");
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	{
-		/* The access log: never bodies, query strings or headers. */
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		char addr[INET6_ADDRSTRLEN] = "-";
-		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-				  addr, sizeof(addr));
-		log_info("http %s %s %.200s %u %.1fms -", addr, method, url, status,
-			 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-	}
+	memset(&rs, 0, sizeof(rs));
+	buf_init(&rs.body, 0);
+	dispatch(srv, &cs->rq, &rs);
+	ret = send_response(c, &rs, strncmp(url, "/api/", 5) != 0);
+	access_log(&cs->rq, rs.status ? rs.status : 200, &cs->t0);
+	resp_release(&rs);
 	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *req_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!cs)
+		return;
+	req_release(&cs->rq);
+	free(cs);
+	*req_cls = NULL;
 }
 
 /* libmicrohttpd's own messages: detail for debugging; failures are reported by us. */
@@ -231,6 +425,36 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, struct err *
 	return 0;
 }
 
+static int read_pem(const char *path, char **out, struct err *e)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 1024 * 1024);
+	rc = fs_read_file(path, &b, e);
+	if (rc) {
+		buf_release(&b);
+		return rc;
+	}
+	*out = buf_detach(&b, NULL);
+	return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+static void server_free(struct http_server *srv)
+{
+	for (int i = 0; i < srv->nconns; i++)
+		store_close(srv->conns[i]);
+	for (int i = 0; i < srv->nzones; i++)
+		tz_free(srv->zones[i]);
+	tz_free(srv->default_tz);
+	if (srv->tls_key)
+		sodium_memzero(srv->tls_key, strlen(srv->tls_key));
+	free(srv->tls_key);
+	free(srv->tls_cert);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
+
 int http_start(const struct http_config *cfg, struct http_server **out, struct err *e)
 {
 	struct http_server *srv;
@@ -238,32 +462,64 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	const union MHD_DaemonInfo *info;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores < 2 ? 2 : cores);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC;
 	int rc;
 
 	*out = NULL;
+	if (sodium_init() < 0)
+		return err_set(e, ERR_INTERNAL, "libsodium failed to start");
 	if (threads > MAX_WORKERS)
 		threads = MAX_WORKERS;
+	if (!cfg->tls_cert != !cfg->tls_key)
+		return err_set(e, ERR_USAGE, "--tls-cert and --tls-key go together");
 	rc = parse_listen(cfg->listen, &sa, e);
 	if (rc)
 		return rc;
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return err_set(e, ERR_NOMEM, "out of memory");
-	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-				  MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, srv,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				  MHD_OPTION_THREAD_POOL_SIZE, threads,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				  MHD_OPTION_END);
+	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
+	rc = tz_load(cfg->tz ? cfg->tz : "Asia/Tokyo", &srv->default_tz, e);
+	if (!rc && cfg->tls_cert) {
+		rc = read_pem(cfg->tls_cert, &srv->tls_cert, e);
+		if (!rc)
+			rc = read_pem(cfg->tls_key, &srv->tls_key, e);
+		flags |= MHD_USE_TLS;
+	}
+	if (rc) {
+		server_free(srv);
+		return rc;
+	}
+	if (srv->tls_cert)
+		srv->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					  MHD_OPTION_THREAD_POOL_SIZE, threads,
+					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+					  MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					  MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
+					  MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
+					  MHD_OPTION_END);
+	else
+		srv->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
+					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					  MHD_OPTION_THREAD_POOL_SIZE, threads,
+					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+					  MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					  MHD_OPTION_END);
 	if (!srv->d) {
-		pthread_mutex_destroy(&srv->lock);
-		free(srv);
-		return err_set(e, ERR_IO, "cannot listen on %.64s (address in use?)", cfg->listen);
+		int tls = srv->tls_cert != NULL;
+		server_free(srv);
+		return err_set(e, ERR_IO, tls ? "cannot listen on %.64s (address in use, or a bad "
+					       "TLS certificate or key?)"
+					     : "cannot listen on %.64s (address in use?)", cfg->listen);
 	}
 	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : ntohs(sa.sin_port);
@@ -271,18 +527,16 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	return 0;
 }
 
-int http_port(const struct http_server *srv)
-{
-	return srv->port;
-}
-
 void http_stop(struct http_server *srv)
 {
+	MHD_socket s;
+
 	if (!srv)
 		return;
+	/* Refuse new connections at once, then let the workers finish. */
+	s = MHD_quiesce_daemon(srv->d);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
 	MHD_stop_daemon(srv->d);
-	for (int i = 0; i < srv->nconns; i++)
-		store_close(srv->conns[i]);
-	pthread_mutex_destroy(&srv->lock);
-	free(srv);
+	server_free(srv);
 }

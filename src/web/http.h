@@ -1,24 +1,38 @@
 /*
- * http.h: the HTTP server (libmicrohttpd with a thread pool). For now it
- * answers a health page and /api/v1/health; the router, API and pages grow
- * here (docs/ARCHITECTURE.md).
+ * http.h: the HTTP server (libmicrohttpd with a thread pool): TLS, body
+ * limits, timeouts, sign-in by session cookie or bearer token, CSRF checks,
+ * security headers, the access log, and dispatch through web/router.h to the
+ * API (web/api_*.c) and pages (web/page_*.c).
  */
 #ifndef IRDESK_WEB_HTTP_H
 #define IRDESK_WEB_HTTP_H
 
 struct err;
 struct http_server;
+struct tz;
 
 struct http_config {
-	const char *listen;  /* "127.0.0.1:8080"; port 0 picks a free one */
-	const char *db_url;  /* each worker opens its own store connection */
-	int threads;         /* 0: one per core, at least 2 */
+	const char *listen;    /* "127.0.0.1:8080"; port 0 picks a free one */
+	const char *db_url;    /* each worker opens its own store connection */
+	const char *tz;        /* default display zone for users without one */
+	const char *tls_cert;  /* PEM files; both or neither */
+	const char *tls_key;
+	int threads;           /* 0: one per core, at least 2 */
 };
+
+#define HTTP_SESSION_COOKIE "irdesk_session"
 
 /* Start serving in background threads. *out is the caller's (http_stop). */
 int http_start(const struct http_config *cfg, struct http_server **out, struct err *e);
 /* The port actually bound. */
 int http_port(const struct http_server *srv);
+/* 1 when serving TLS. */
+int http_tls(const struct http_server *srv);
+/*
+ * The zone called name, loaded once and kept for the server's life; the
+ * default zone when name is NULL, empty or cannot be loaded.
+ */
+const struct tz *http_tz(struct http_server *srv, const char *name);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

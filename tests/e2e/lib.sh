@@ -30,7 +30,12 @@ test_expect_success() {
 	local desc=$1 body=$2
 	test_count=$((test_count + 1))
 	local log=$TEST_DIR/test-$test_count.log
-	if (cd "$TEST_DIR" && set -e && eval "$body") > "$log" 2>&1; then
+	local rc
+	# Not inside an if: bash ignores set -e in a condition, and then only a
+	# body's last command would decide. Run it as a command of its own.
+	(cd "$TEST_DIR" && set -e && eval "$body") > "$log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		echo "ok $test_count - $desc"
 	else
 		test_failed=$((test_failed + 1))

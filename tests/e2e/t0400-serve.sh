@@ -50,23 +50,26 @@ test_expect_success 'health API answers JSON with status ok' '
 	[ "$(json_get "$TEST_DIR/h.json" .schema_version)" -ge 1 ]
 '
 
-test_expect_success 'the health page is HTML with security headers' '
+test_expect_success 'pages are HTML with security headers; / asks to sign in' '
 	server &&
-	curl -sS -D "$TEST_DIR/hdr" -o "$TEST_DIR/page.html" "http://127.0.0.1:$PORT/" &&
+	curl -sS -D "$TEST_DIR/hdr" -o /dev/null "http://127.0.0.1:$PORT/" &&
+	grep -qi "^location: /login" "$TEST_DIR/hdr" &&
+	curl -sS -D "$TEST_DIR/hdr" -o "$TEST_DIR/page.html" "http://127.0.0.1:$PORT/login" &&
 	grep -q "irdesk" "$TEST_DIR/page.html" &&
-	grep -qi "^content-security-policy: default-src .none." "$TEST_DIR/hdr" &&
-	grep -qi "^x-content-type-options: nosniff" "$TEST_DIR/hdr"
+	grep -qi "^content-security-policy: default-src .none.; script-src .self." "$TEST_DIR/hdr" &&
+	grep -qi "^x-content-type-options: nosniff" "$TEST_DIR/hdr" &&
+	grep -qi "^referrer-policy: same-origin" "$TEST_DIR/hdr"
 '
 
 test_expect_success 'unknown paths get a 404 JSON error, other methods 405' '
 	server &&
-	code=$(curl -sS -o "$TEST_DIR/e.json" -w "%{http_code}" "http://127.0.0.1:$PORT/nope") &&
+	code=$(curl -sS -o "$TEST_DIR/e.json" -w "%{http_code}" "http://127.0.0.1:$PORT/api/v1/nope") &&
 	[ "$code" = 404 ] &&
 	[ "$(json_get "$TEST_DIR/e.json" .error.code)" = notfound ] &&
 	code=$(curl -sS -o "$TEST_DIR/e.json" -w "%{http_code}" -X POST -d x=1 \
 		"http://127.0.0.1:$PORT/api/v1/health") &&
 	[ "$code" = 405 ] &&
-	[ "$(json_get "$TEST_DIR/e.json" .error.code)" = method_not_allowed ]
+	[ "$(json_get "$TEST_DIR/e.json" .error.code)" = usage ]
 '
 
 test_expect_success 'requests are logged without query strings or bodies' '

@@ -209,14 +209,23 @@ static void test_text_match_escapes(void **state)
 {
 	struct store *st = open_new("fts.db");
 	struct buf sql = BUF_INIT, bind = BUF_INIT;
+	int n = 0;
 	(void)state;
-	assert_int_equal(store_text_match(st, &sql, "incidents", "i.id", "a\"b", &bind), 0);
-	assert_string_equal(bind.data, "\"a\"\"b\"");
+	/* Three characters or more: a quoted phrase for the trigram index. */
+	assert_int_equal(store_text_match(st, &sql, "incidents", "i", 0, "a\"bc", &bind, &n), 0);
+	assert_string_equal(bind.data, "\"a\"\"bc\"");
+	assert_int_equal(n, 1);
 	assert_non_null(strstr(sql.data, "i.id IN"));
+	assert_null(strstr(sql.data, "+i.id"));
 	buf_reset(&sql);
-	assert_int_equal(store_text_match(st, &sql, "incidents", "i.id", "%_", &bind), 0);
+	assert_int_equal(store_text_match(st, &sql, "incidents", "i", 1, "abc", &bind, &n), 0);
+	assert_non_null(strstr(sql.data, "+i.id IN"));
+	/* Shorter: LIKE with its wildcards escaped, bound once per column. */
+	buf_reset(&sql);
+	assert_int_equal(store_text_match(st, &sql, "incidents", "i", 1, "%_", &bind, &n), 0);
 	assert_string_equal(bind.data, "%\\%\\_%");
-	assert_int_equal(store_text_match(st, &sql, "alerts", "a.id", "x", &bind), ERR_INVALID);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_text_match(st, &sql, "alerts", "a", 0, "x", &bind, &n), ERR_INVALID);
 	buf_release(&sql);
 	buf_release(&bind);
 	store_close(st);

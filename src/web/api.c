@@ -1,0 +1,410 @@
+/*
+ * api.c: the REST API's route table, the helpers its handlers share
+ * (typed body fields, query arguments, list envelopes), and its core
+ * endpoints: health and sessions (sign-in from a program). Resource
+ * handlers live in web/api_incident.c and web/api_admin.c.
+ */
+#include "web/api.h"
+#include "ir/auth.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/time.h"
+#include "web/http.h"
+#include "web/req.h"
+#include "web/router.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The first problem found is the one reported. */
+static void flag(struct request *rq, int *bad, const char *key, const char *what)
+{
+	if (!*bad)
+		err_set(&rq->err, ERR_INVALID, "%s: %s", key, what);
+	*bad = 1;
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void add_list(struct buf *b, const char *const *list)
+{
+	if (!list[0])
+		buf_adds(b, "none");
+	for (int i = 0; list[i]; i++)
+		buf_addf(b, "%s%s", i ? ", " : "", list[i]);
+}
+
+int api_body(struct request *rq, const char *const *allowed, int optional, json_t **out)
+{
+	struct buf unknown = BUF_INIT, msg = BUF_INIT;
+	const char *key;
+	json_t *v;
+	int n = 0, rc;
+
+	*out = NULL;
+	if (optional && rq->body.len == 0 && !rq->body_too_large) {
+		*out = json_object();
+		return *out ? 0 : err_set(&rq->err, ERR_NOMEM, "out of memory");
+	}
+	rc = req_json(rq, out);
+	if (rc)
+		return rc;
+	json_object_foreach(*out, key, v) {
+		if (in_list(allowed, key))
+			continue;
+		buf_addf(&unknown, "%s'%.64s'", n ? ", " : "", key);
+		n++;
+	}
+	if (!n)
+		return 0;
+	buf_addf(&msg, "unknown field%s %s (allowed: ", n > 1 ? "s" : "", unknown.data);
+	add_list(&msg, allowed);
+	buf_addch(&msg, ')');
+	rc = err_set(&rq->err, ERR_INVALID, "%s", msg.data);
+	buf_release(&unknown);
+	buf_release(&msg);
+	json_decref(*out);
+	*out = NULL;
+	return rc;
+}
+
+const char *api_str(struct request *rq, json_t *obj, const char *key, int *bad)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		flag(rq, bad, key, "expected a string");
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+void api_bool(struct request *rq, json_t *obj, const char *key, int *out, int *bad)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_boolean(v)) {
+		flag(rq, bad, key, "expected true or false");
+		return;
+	}
+	*out = json_is_true(v);
+}
+
+void api_int(struct request *rq, json_t *obj, const char *key, int64_t lo, int64_t hi,
+	     int64_t *out, int *bad)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t i;
+
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_integer(v)) {
+		flag(rq, bad, key, "expected an integer");
+		return;
+	}
+	i = json_integer_value(v);
+	if (i < lo || i > hi) {
+		if (!*bad)
+			err_set(&rq->err, ERR_INVALID, "%s: expected %lld to %lld, not %lld", key,
+				(long long)lo, (long long)hi, (long long)i);
+		*bad = 1;
+		return;
+	}
+	*out = i;
+}
+
+void api_required(struct request *rq, const char *key, const char *value, int *bad)
+{
+	if (!value || !*value)
+		flag(rq, bad, key, "required");
+}
+
+struct query_check {
+	const char *const *allowed;
+	struct buf unknown;
+	int n;
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query_check *qc = cls;
+
+	(void)kind;
+	(void)value;
+	if (!in_list(qc->allowed, key)) {
+		buf_addf(&qc->unknown, "%s'%.64s'", qc->n ? ", " : "", key);
+		qc->n++;
+	}
+	return MHD_YES;
+}
+
+int api_query_check(struct request *rq, const char *const *allowed)
+{
+	struct query_check qc = { allowed, BUF_INIT, 0 };
+	struct buf msg = BUF_INIT;
+	int rc = 0;
+
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, query_arg, &qc);
+	if (qc.n) {
+		buf_addf(&msg, "unknown query parameter%s %s (allowed: ", qc.n > 1 ? "s" : "",
+			 qc.unknown.data);
+		add_list(&msg, allowed);
+		buf_addch(&msg, ')');
+		rc = err_set(&rq->err, ERR_USAGE, "%s", msg.data);
+	}
+	buf_release(&qc.unknown);
+	buf_release(&msg);
+	return rc;
+}
+
+int api_query_int(struct request *rq, const char *name, int64_t lo, int64_t hi, int64_t dflt,
+		  int64_t *out)
+{
+	const char *s = req_query(rq, name);
+	char *end;
+	long long v;
+
+	*out = dflt;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return err_set(&rq->err, ERR_USAGE, "%s: expected a number from %lld to %lld, not '%.40s'",
+			       name, (long long)lo, (long long)hi, s);
+	*out = v;
+	return 0;
+}
+
+int api_query_bool(struct request *rq, const char *name, int dflt, int *out)
+{
+	const char *s = req_query(rq, name);
+
+	*out = dflt;
+	if (!s)
+		return 0;
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || !*s)
+		*out = 1;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
+		*out = 0;
+	else
+		return err_set(&rq->err, ERR_USAGE, "%s: expected 1 or 0, not '%.40s'", name, s);
+	return 0;
+}
+
+int api_domain(struct request *rq, int rc)
+{
+	if (rc != ERR_PARSE && rc != ERR_TOOLONG)
+		return rc;
+	rq->err.code = ERR_INVALID;
+	return ERR_INVALID;
+}
+
+int api_items(struct response *rs, json_t *items)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "items", items ? items : json_array());
+	return resp_json(rs, 200, o);
+}
+
+int api_no_content(struct response *rs)
+{
+	rs->status = 204;
+	rs->content_type = NULL;
+	buf_reset(&rs->body);
+	return 0;
+}
+
+/* GET /api/v1/health: the process answers and the store can be read. */
+static int get_health(struct request *rq, struct response *rs)
+{
+	struct stmt *s;
+	char now[TIME_STR_MAX];
+	int64_t version = 0;
+	int ok;
+
+	ok = store_prepare(rq->st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &s,
+			   NULL) == 0 &&
+	     stmt_int_result(s, &version, NULL) == 0;
+	time_format_utc(time_now(), now);
+	return resp_json(rs, ok ? 200 : 503,
+			 json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", ok ? "ok" : "degraded",
+				   "version", IRDESK_VERSION, "store", ok ? "ok" : "unavailable",
+				   "schema_version", (json_int_t)version, "time", now));
+}
+
+static json_t *session_json(const struct request *rq, const struct session_info *s)
+{
+	json_t *o = json_object();
+
+	json_set_str(o, "username", s->username);
+	json_set_str(o, "role", role_name(rq->actor.role));
+	json_set_bool(o, "external", rq->actor.external);
+	json_set_str(o, "csrf_token", s->csrf);
+	json_set_time(o, "expires_at", s->expires_at);
+	json_set_bool(o, "must_change_password", s->must_change_password);
+	return o;
+}
+
+/*
+ * POST /api/v1/session {"username","password","totp"?}: sign in from a
+ * program. The session id comes back as the cookie; the CSRF token that
+ * cookie-authenticated changes must send as X-CSRF-Token is in the body.
+ */
+static int post_session(struct request *rq, struct response *rs)
+{
+	struct signin in;
+	struct session_info s;
+	json_t *body;
+	static const char *const allowed[] = { "username", "password", "totp", NULL };
+	int bad = 0, retry = 0, rc;
+
+	rc = api_body(rq, allowed, 0, &body);
+	if (rc)
+		return rc;
+	memset(&in, 0, sizeof(in));
+	in.username = api_str(rq, body, "username", &bad);
+	in.password = api_str(rq, body, "password", &bad);
+	in.totp = api_str(rq, body, "totp", &bad);
+	in.addr = rq->addr;
+	in.user_agent = req_header(rq, "User-Agent");
+	in.now = time_now();
+	if (!bad && (!in.username || !in.password))
+		rc = err_set(&rq->err, ERR_INVALID, "username and password are required");
+	else if (bad)
+		rc = ERR_INVALID;
+	else
+		rc = auth_signin(rq->st, &in, &s, &retry, &rq->err);
+	json_decref(body);
+	if (rc) {
+		if (retry > 0) {
+			char tmp[16];
+			snprintf(tmp, sizeof(tmp), "%d", retry);
+			resp_header(rs, "Retry-After", tmp);
+		}
+		return rc;
+	}
+	if (actor_for_user(rq->st, s.username, rq->tz, &rq->actor, &rq->err))
+		return rq->err.code;
+	rq->authenticated = 1;
+	resp_cookie(rs, rq, HTTP_SESSION_COOKIE, s.id, AUTH_SESSION_ABSOLUTE);
+	return resp_json(rs, 201, session_json(rq, &s));
+}
+
+/* GET /api/v1/session: who am I. */
+static int get_session(struct request *rq, struct response *rs)
+{
+	json_t *o;
+
+	if (rq->via_token) {
+		o = json_object();
+		json_set_str(o, "username", rq->actor.name);
+		json_set_str(o, "role", role_name(rq->actor.role));
+		json_set_bool(o, "external", rq->actor.external);
+		json_set_str(o, "auth", "token");
+		return resp_json(rs, 200, o);
+	}
+	o = session_json(rq, &rq->session);
+	json_set_str(o, "auth", "session");
+	return resp_json(rs, 200, o);
+}
+
+/* DELETE /api/v1/session: sign out. */
+static int delete_session(struct request *rq, struct response *rs)
+{
+	const char *cookie = req_cookie(rq, HTTP_SESSION_COOKIE);
+
+	if (rq->via_token)
+		return err_set(&rq->err, ERR_INVALID, "a token has no session: revoke the token instead");
+	if (cookie && auth_signout(rq->st, cookie, &rq->err))
+		return rq->err.code;
+	resp_cookie(rs, rq, HTTP_SESSION_COOKIE, "", 0);
+	rs->status = 204;
+	return 0;
+}
+
+/*
+ * The API. Routes about one incident carry ROUTE_INCIDENT: an external
+ * user's permission there is the role it holds in that incident, checked by
+ * ir/ (404 when it is not a member). Transitions need only incident_read
+ * here because ir/incident_move checks the permission of the transition
+ * itself; PATCH needs incident_edit (every role that may override a
+ * priority or correct a timestamp may also edit), and ir/ checks those.
+ */
+#define R_INC ROUTE_INCIDENT
+const struct route api_routes[] = {
+	{ "GET", "/api/v1/health", get_health, ROUTE_PUBLIC, ACT_NONE, "health of the server and store" },
+	{ "POST", "/api/v1/session", post_session, ROUTE_PUBLIC | ROUTE_NO_CSRF, ACT_NONE, "sign in" },
+	{ "GET", "/api/v1/session", get_session, 0, ACT_NONE, "who am I" },
+	{ "DELETE", "/api/v1/session", delete_session, 0, ACT_NONE, "sign out" },
+
+	{ "GET", "/api/v1/incidents", api_incident_list, 0, ACT_INCIDENT_READ, "list incidents" },
+	{ "POST", "/api/v1/incidents", api_incident_create, 0, ACT_INCIDENT_CREATE, "create an incident" },
+	{ "GET", "/api/v1/incidents/{id}", api_incident_get, R_INC, ACT_INCIDENT_READ, "show an incident" },
+	{ "PATCH", "/api/v1/incidents/{id}", api_incident_update, R_INC, ACT_INCIDENT_EDIT,
+	  "change an incident's fields" },
+	{ "POST", "/api/v1/incidents/{id}/transitions", api_incident_move, R_INC, ACT_INCIDENT_READ,
+	  "move an incident to another state" },
+	{ "GET", "/api/v1/incidents/{id}/members", api_member_list, R_INC, ACT_INCIDENT_READ,
+	  "list an incident's members" },
+	{ "POST", "/api/v1/incidents/{id}/members", api_member_set, R_INC, ACT_MEMBER_EDIT,
+	  "add a member or change its role" },
+	{ "DELETE", "/api/v1/incidents/{id}/members/{username}", api_member_remove, R_INC,
+	  ACT_MEMBER_EDIT, "remove a member" },
+	{ "GET", "/api/v1/incidents/{id}/timeline", api_timeline_list, R_INC, ACT_INCIDENT_READ,
+	  "read an incident's timeline" },
+	{ "POST", "/api/v1/incidents/{id}/timeline", api_timeline_add, R_INC, ACT_TIMELINE_ADD,
+	  "add a timeline entry" },
+	{ "GET", "/api/v1/incidents/{id}/tasks", api_incident_task_list, R_INC, ACT_INCIDENT_READ,
+	  "list an incident's tasks" },
+	{ "POST", "/api/v1/incidents/{id}/tasks", api_incident_task_add, R_INC, ACT_TASK_EDIT,
+	  "add a task" },
+	{ "POST", "/api/v1/incidents/{id}/tasks/{task}/done", api_incident_task_done, R_INC,
+	  ACT_TASK_EDIT, "mark a task of this incident done" },
+	{ "POST", "/api/v1/incidents/{id}/tasks/{task}/reopen", api_incident_task_reopen, R_INC,
+	  ACT_TASK_EDIT, "reopen a task of this incident" },
+	{ "GET", "/api/v1/tasks", api_task_list, 0, ACT_INCIDENT_READ, "list tasks (mine: assignee=me)" },
+	{ "POST", "/api/v1/tasks/{task}/done", api_task_done, 0, ACT_TASK_EDIT, "mark a task done" },
+	{ "POST", "/api/v1/tasks/{task}/reopen", api_task_reopen, 0, ACT_TASK_EDIT, "reopen a task" },
+
+	{ "GET", "/api/v1/users", api_user_list, 0, ACT_INCIDENT_READ, "list accounts" },
+	{ "POST", "/api/v1/users", api_user_create, 0, ACT_USER_ADMIN, "create an account" },
+	{ "POST", "/api/v1/users/{name}/disable", api_user_disable, 0, ACT_USER_ADMIN,
+	  "disable an account" },
+	{ "POST", "/api/v1/users/{name}/enable", api_user_enable, 0, ACT_USER_ADMIN,
+	  "enable an account" },
+	{ "POST", "/api/v1/users/{name}/password", api_user_password, 0, ACT_NONE,
+	  "set a password (admin, or the account itself)" },
+	{ "PATCH", "/api/v1/users/{name}/totp", api_user_totp, 0, ACT_USER_ADMIN,
+	  "require or stop requiring TOTP" },
+	{ "GET", "/api/v1/audit", api_audit_list, 0, ACT_AUDIT_READ, "read the audit log" },
+	{ "POST", "/api/v1/audit/verify", api_audit_verify, 0, ACT_AUDIT_READ, "verify the audit chain" },
+	{ "GET", "/api/v1/tokens", api_token_list, 0, ACT_NONE, "list my API tokens" },
+	{ "POST", "/api/v1/tokens", api_token_create, 0, ACT_NONE, "create an API token" },
+	{ "DELETE", "/api/v1/tokens/{tid}", api_token_revoke, 0, ACT_NONE, "revoke an API token" },
+	{ "GET", "/api/v1/account", api_account_get, 0, ACT_NONE, "my account and settings" },
+	{ "PATCH", "/api/v1/account", api_account_update, 0, ACT_NONE, "change my language or zone" },
+	{ "POST", "/api/v1/account/password", api_account_password, 0, ACT_NONE,
+	  "change my password" },
+	{ "POST", "/api/v1/account/totp", api_account_totp_begin, 0, ACT_NONE, "start TOTP enrolment" },
+	{ "POST", "/api/v1/account/totp/confirm", api_account_totp_confirm, 0, ACT_NONE,
+	  "confirm TOTP enrolment with a code" },
+	{ "DELETE", "/api/v1/account/totp", api_account_totp_disable, 0, ACT_NONE, "turn TOTP off" },
+	{ NULL, NULL, NULL, 0, ACT_NONE, NULL },
+};

@@ -1,0 +1,110 @@
+/*
+ * api.h: what the REST API handlers (web/api*.c) share: reading typed
+ * fields from a JSON body and arguments from the query string with clear
+ * 4xx errors, list envelopes, and the handlers the route table in api.c
+ * points at.
+ *
+ * Every helper that refuses input records the reason in rq->err (the first
+ * problem found wins) and returns or flags the ERR_* code; the handler
+ * passes it up and web/http.c turns it into {"error":{"code","message"}}.
+ */
+#ifndef IRDESK_WEB_API_H
+#define IRDESK_WEB_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct request;
+struct response;
+
+/* Largest page of a list the API hands out. */
+#define API_LIMIT_MAX 200
+#define API_LIMIT_DEFAULT 50
+
+/*
+ * Parse the body as a JSON object into *out (the caller decrefs it) and
+ * check that every key is one of allowed (a NULL-terminated list). Errors:
+ * ERR_PARSE (400) for a missing or malformed body or a wrong content type,
+ * ERR_TOOLONG (413), ERR_INVALID (422) "unknown field(s) 'a', 'b' (allowed:
+ * ...)". When optional is 1 an empty body reads as {}.
+ */
+int api_body(struct request *rq, const char *const *allowed, int optional, json_t **out);
+
+/*
+ * The string at key in obj, or NULL when absent or null. A value of
+ * another type is an error (ERR_INVALID "KEY: expected a string") reported
+ * through rq->err; *bad is set to 1 then.
+ */
+const char *api_str(struct request *rq, json_t *obj, const char *key, int *bad);
+/* As api_str, for booleans: *out is left as it is when key is absent or null. */
+void api_bool(struct request *rq, json_t *obj, const char *key, int *out, int *bad);
+/* As api_str, for integers from lo to hi: *out is left alone when absent or null. */
+void api_int(struct request *rq, json_t *obj, const char *key, int64_t lo, int64_t hi,
+	     int64_t *out, int *bad);
+/* Flag "KEY: required" (ERR_INVALID) when value is NULL or empty. */
+void api_required(struct request *rq, const char *key, const char *value, int *bad);
+
+/*
+ * Check that every query argument is one of allowed (NULL-terminated):
+ * ERR_USAGE (400) naming the unknown ones, so that a mistyped filter does
+ * not silently return everything.
+ */
+int api_query_check(struct request *rq, const char *const *allowed);
+/* Query argument name as an integer from lo to hi (dflt when absent); ERR_USAGE if bad. */
+int api_query_int(struct request *rq, const char *name, int64_t lo, int64_t hi, int64_t dflt,
+		  int64_t *out);
+/* Query argument name as a flag: 1/true/yes, 0/false/no, or dflt when absent; ERR_USAGE if bad. */
+int api_query_bool(struct request *rq, const char *name, int dflt, int *out);
+
+/*
+ * The code to answer for rc, the result of an ir/ call that was given
+ * values from a well-formed body: a value that does not parse (a date-time)
+ * or is too long is a 422 about that field, not a malformed (400) or
+ * oversized (413) request. Other codes pass unchanged.
+ */
+int api_domain(struct request *rq, int rc);
+
+/* Respond 200 with {"items": items} (items stolen). */
+int api_items(struct response *rs, json_t *items);
+/* Respond 204 with no body. */
+int api_no_content(struct response *rs);
+
+/* Incidents, members, timeline and tasks (web/api_incident.c). */
+int api_incident_list(struct request *rq, struct response *rs);
+int api_incident_create(struct request *rq, struct response *rs);
+int api_incident_get(struct request *rq, struct response *rs);
+int api_incident_update(struct request *rq, struct response *rs);
+int api_incident_move(struct request *rq, struct response *rs);
+int api_member_list(struct request *rq, struct response *rs);
+int api_member_set(struct request *rq, struct response *rs);
+int api_member_remove(struct request *rq, struct response *rs);
+int api_timeline_list(struct request *rq, struct response *rs);
+int api_timeline_add(struct request *rq, struct response *rs);
+int api_incident_task_list(struct request *rq, struct response *rs);
+int api_incident_task_add(struct request *rq, struct response *rs);
+int api_incident_task_done(struct request *rq, struct response *rs);
+int api_incident_task_reopen(struct request *rq, struct response *rs);
+int api_task_list(struct request *rq, struct response *rs);
+int api_task_done(struct request *rq, struct response *rs);
+int api_task_reopen(struct request *rq, struct response *rs);
+
+/* Users, audit log, tokens and one's own account (web/api_admin.c). */
+int api_user_list(struct request *rq, struct response *rs);
+int api_user_create(struct request *rq, struct response *rs);
+int api_user_disable(struct request *rq, struct response *rs);
+int api_user_enable(struct request *rq, struct response *rs);
+int api_user_password(struct request *rq, struct response *rs);
+int api_user_totp(struct request *rq, struct response *rs);
+int api_audit_list(struct request *rq, struct response *rs);
+int api_audit_verify(struct request *rq, struct response *rs);
+int api_token_list(struct request *rq, struct response *rs);
+int api_token_create(struct request *rq, struct response *rs);
+int api_token_revoke(struct request *rq, struct response *rs);
+int api_account_get(struct request *rq, struct response *rs);
+int api_account_update(struct request *rq, struct response *rs);
+int api_account_password(struct request *rq, struct response *rs);
+int api_account_totp_begin(struct request *rq, struct response *rs);
+int api_account_totp_confirm(struct request *rq, struct response *rs);
+int api_account_totp_disable(struct request *rq, struct response *rs);
+
+#endif
