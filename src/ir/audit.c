@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,24 +37,29 @@
  */
 #define HASH_TAG "irdesk-audit-v1\n"
 
-static void hash_field(crypto_hash_sha256_state *h, const char *s)
+/*
+ * SHA-256 through OpenSSL's EVP interface: it uses the CPU's SHA extensions
+ * where there are some, several times faster than libsodium's portable code
+ * on the kilobyte-sized rows every change writes.
+ */
+static void hash_field(EVP_MD_CTX *h, const char *s)
 {
 	char pre[32];
 	size_t n;
 	int k;
 
 	if (!s) {
-		crypto_hash_sha256_update(h, (const unsigned char *)"-\n", 2);
+		EVP_DigestUpdate(h, "-\n", 2);
 		return;
 	}
 	n = strlen(s);
 	k = snprintf(pre, sizeof(pre), "%zu:", n);
-	crypto_hash_sha256_update(h, (const unsigned char *)pre, (unsigned long long)k);
-	crypto_hash_sha256_update(h, (const unsigned char *)s, n);
-	crypto_hash_sha256_update(h, (const unsigned char *)"\n", 1);
+	EVP_DigestUpdate(h, pre, (size_t)k);
+	EVP_DigestUpdate(h, s, n);
+	EVP_DigestUpdate(h, "\n", 1);
 }
 
-static void hash_int(crypto_hash_sha256_state *h, int64_t v)
+static void hash_int(EVP_MD_CTX *h, int64_t v)
 {
 	char num[32];
 
@@ -62,26 +68,34 @@ static void hash_int(crypto_hash_sha256_state *h, int64_t v)
 }
 
 /* The row hash without sodium_init(): callers have done it. */
-static void row_hash(const char *prev_hash, int64_t seq, int64_t at, const char *actor,
-		     const char *action, const char *object_type, const char *object_id,
-		     const char *before, const char *after, char out[AUDIT_HASH_HEX])
+static int row_hash(const char *prev_hash, int64_t seq, int64_t at, const char *actor,
+		    const char *action, const char *object_type, const char *object_id,
+		    const char *before, const char *after, char out[AUDIT_HASH_HEX])
 {
-	crypto_hash_sha256_state h;
-	unsigned char md[crypto_hash_sha256_BYTES];
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	int ok;
 
-	crypto_hash_sha256_init(&h);
-	crypto_hash_sha256_update(&h, (const unsigned char *)HASH_TAG, strlen(HASH_TAG));
-	hash_field(&h, prev_hash);
-	hash_int(&h, seq);
-	hash_int(&h, at);
-	hash_field(&h, actor);
-	hash_field(&h, action);
-	hash_field(&h, object_type);
-	hash_field(&h, object_id);
-	hash_field(&h, before);
-	hash_field(&h, after);
-	crypto_hash_sha256_final(&h, md);
+	ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1;
+	if (ok) {
+		EVP_DigestUpdate(h, HASH_TAG, strlen(HASH_TAG));
+		hash_field(h, prev_hash);
+		hash_int(h, seq);
+		hash_int(h, at);
+		hash_field(h, actor);
+		hash_field(h, action);
+		hash_field(h, object_type);
+		hash_field(h, object_id);
+		hash_field(h, before);
+		hash_field(h, after);
+		ok = EVP_DigestFinal_ex(h, md, &mdlen) == 1 && mdlen == sizeof(md);
+	}
+	EVP_MD_CTX_free(h);
+	if (!ok)
+		return ERR_INTERNAL;
 	sodium_bin2hex(out, AUDIT_HASH_HEX, md, sizeof(md));
+	return 0;
 }
 
 static int crypto_start(struct err *e)
@@ -100,8 +114,7 @@ int audit_row_hash(const char *prev_hash, int64_t seq, int64_t at, const char *a
 
 	if (rc)
 		return rc;
-	row_hash(prev_hash, seq, at, actor, action, object_type, object_id, before, after, out);
-	return 0;
+	return row_hash(prev_hash, seq, at, actor, action, object_type, object_id, before, after, out);
 }
 
 /* Store v as compact JSON with sorted keys in b; NULL stays NULL. */
@@ -159,7 +172,11 @@ int audit_append(struct store *st, const struct actor *who, const char *action,
 	if (rc)
 		goto out;
 
-	row_hash(prev, seq, at, who->name, action, object_type, object_id, btext, atext, hash);
+	rc = row_hash(prev, seq, at, who->name, action, object_type, object_id, btext, atext, hash);
+	if (rc) {
+		err_set(e, rc, "sha-256 failed");
+		goto out;
+	}
 
 	rc = store_prepare(st, "INSERT INTO audit_log (seq, at, actor, action, object_type, "
 			       "object_id, before, after, prev_hash, hash) "
@@ -314,8 +331,11 @@ static int walk(struct store *st, const struct audit_anchor *anchor, struct audi
 					      seq, rep->head_seq);
 			break;
 		}
-		row_hash(rep->head_hash, seq, stmt_int(s, 1), stmt_text(s, 2), stmt_text(s, 3),
-			 stmt_text(s, 4), stmt_text(s, 5), before, after, hash);
+		if (row_hash(rep->head_hash, seq, stmt_int(s, 1), stmt_text(s, 2), stmt_text(s, 3),
+			     stmt_text(s, 4), stmt_text(s, 5), before, after, hash)) {
+			rc = err_set(e, ERR_INTERNAL, "sha-256 failed");
+			break;
+		}
 		if (strcmp(hash, stored) != 0) {
 			rc = tampered(rep, e, seq, "row %" PRId64 " was changed: its contents do not "
 				      "match its hash", seq);

@@ -861,7 +861,15 @@ int incident_create(struct store *st, const struct actor *who,
 		goto rollback;
 	{
 		json_t *after = incident_to_json(&inc);
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		/* The new record as it was given: unset fields add nothing. */
 		json_object_del(after, "next_states");
+		json_object_foreach_safe(after, tmp, key, v)
+			if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+				json_object_del(after, key);
 		rc = audit_append(st, who, "incident.create", "incident", inc.hid, NULL, after, e);
 		json_decref(after);
 	}

@@ -10,6 +10,7 @@
 #include "util/utf8.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +106,16 @@ static void sq_close(struct store *st)
 	free(s);
 }
 
+/* Process-wide SQLite settings, before the first connection. */
+static void sqlite_setup(void)
+{
+	/* Allocation statistics cost a global mutex on every malloc. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *target, int flags, struct store **out, struct err *e)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct sqlite_store *s;
 	struct stat sb;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -123,6 +132,7 @@ static int sq_open(const char *target, int flags, struct store **out, struct err
 		return err_set(e, ERR_IO, "%s: not a regular file", target);
 	}
 
+	pthread_once(&once, sqlite_setup);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return err_set(e, ERR_NOMEM, "out of memory");
