@@ -765,6 +765,44 @@ static int64_t signin_totp(struct store *st, const struct account *acc, const ch
 	return rc ? rc : step;
 }
 
+/* Fill the throttling keys of an attempt by name from addr at now. */
+static void attempt_init(struct attempt *at, const char *name, const char *addr, int64_t now)
+{
+	memset(at, 0, sizeof(*at));
+	at->name = name ? name : "";
+	at->addr = addr && *addr && printable(addr, ADDR_MAX) ? addr : "unknown";
+	at->now = now ? now : time_now();
+	/* A name that cannot be an account needs no key of its own: the address still counts. */
+	if (*at->name && printable(at->name, USER_NAME_MAX))
+		snprintf(at->uk.key, sizeof(at->uk.key), "user:%s", at->name);
+	at->uk.is_user = 1;
+	snprintf(at->ak.key, sizeof(at->ak.key), "addr:%s", at->addr);
+}
+
+int auth_reauth(struct store *st, const char *username, const char *password, const char *addr,
+		int64_t now, int *retry_after, struct err *e)
+{
+	struct attempt at;
+	struct user u;
+	int rc;
+
+	if (retry_after)
+		*retry_after = 0;
+	rc = crypto_ready(e);
+	if (rc)
+		return rc;
+	attempt_init(&at, username, addr, now);
+	rc = throttle_check(st, &at.uk, &at.ak, at.now, retry_after, e);
+	if (rc)
+		return rc;
+	rc = user_check_password(st, at.name, password ? password : "", &u, e);
+	if (rc == ERR_AUTH)
+		return signin_failed(st, &at, "reauth", e);
+	if (!rc)
+		user_release(&u);
+	return rc;
+}
+
 int auth_signin(struct store *st, const struct signin *in, struct session_info *out,
 		int *retry_after, struct err *e)
 {
@@ -785,14 +823,7 @@ int auth_signin(struct store *st, const struct signin *in, struct session_info *
 	rc = crypto_ready(e);
 	if (rc)
 		return rc;
-	at.name = in->username ? in->username : "";
-	at.addr = in->addr && *in->addr && printable(in->addr, ADDR_MAX) ? in->addr : "unknown";
-	at.now = in->now ? in->now : time_now();
-	/* A name that cannot be an account needs no key of its own: the address still counts. */
-	if (*at.name && printable(at.name, USER_NAME_MAX))
-		snprintf(at.uk.key, sizeof(at.uk.key), "user:%s", at.name);
-	at.uk.is_user = 1;
-	snprintf(at.ak.key, sizeof(at.ak.key), "addr:%s", at.addr);
+	attempt_init(&at, in->username, in->addr, in->now);
 
 	rc = throttle_check(st, &at.uk, &at.ak, at.now, retry_after, e);
 	if (rc)

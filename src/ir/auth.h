@@ -77,6 +77,15 @@ int auth_signin(struct store *st, const struct signin *in, struct session_info *
 		int *retry_after, struct err *e);
 
 /*
+ * Check the password of a signed-in person again (before a password change,
+ * say), throttled and counted exactly like a sign-in, so that a stolen
+ * session or token cannot be used to guess the password. Returns 0 when it
+ * matches, otherwise as auth_signin.
+ */
+int auth_reauth(struct store *st, const char *username, const char *password, const char *addr,
+		int64_t now, int *retry_after, struct err *e);
+
+/*
  * Look up the session whose cookie value is id. ERR_AUTH when it does not
  * exist, is idle longer than AUTH_SESSION_IDLE, past its absolute expiry, or
  * its account is disabled. Refreshes last_seen (at most once a minute, to

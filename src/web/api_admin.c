@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
+#include "util/time.h"
 #include "web/api.h"
 #include "web/http.h"
 #include "web/req.h"
@@ -397,7 +398,6 @@ int api_account_password(struct request *rq, struct response *rs)
 {
 	static const char *const allowed[] = { "current", "new", NULL };
 	const char *current, *npw;
-	struct user u;
 	json_t *body;
 	int bad = 0, rc;
 
@@ -412,16 +412,23 @@ int api_account_password(struct request *rq, struct response *rs)
 		rc = ERR_INVALID;
 		goto out;
 	}
-	rc = user_check_password(rq->st, rq->actor.name, current, &u, NULL);
-	if (rc == ERR_AUTH) {
-		rc = err_set(&rq->err, ERR_INVALID, "current: wrong password");
-		goto out;
+	{
+		int retry = 0;
+		rc = auth_reauth(rq->st, rq->actor.name, current, rq->addr, time_now(), &retry,
+				 &rq->err);
+		if (rc == ERR_AUTH) {
+			rc = err_set(&rq->err, ERR_INVALID, "current: wrong password");
+			goto out;
+		}
+		if (rc) {
+			if (retry > 0) {
+				char tmp[16];
+				snprintf(tmp, sizeof(tmp), "%d", retry);
+				resp_header(rs, "Retry-After", tmp);
+			}
+			goto out;
+		}
 	}
-	if (rc) {
-		err_set(&rq->err, rc, "cannot check the current password");
-		goto out;
-	}
-	user_release(&u);
 	rc = api_domain(rq, user_passwd(rq->st, &rq->actor, rq->actor.name, npw, NULL, &rq->err));
 	if (rc) {
 		/* "password: too short" names the field as the caller sent it */

@@ -221,16 +221,15 @@ static int refused(struct request *rq, struct response *rs, int rc)
 int page_account_password(struct request *rq, struct response *rs)
 {
 	const char *cur = req_form(rq, "current"), *pw = req_form(rq, "new"), *again = req_form(rq, "again");
-	struct user u;
 	int rc;
 
 	if (!cur || !pw || !again || !*pw)
 		return refused(rq, rs, err_set(&rq->err, ERR_INVALID, "%s", page_t(rq, "account.pw_missing")));
 	if (strcmp(pw, again) != 0)
 		return refused(rq, rs, err_set(&rq->err, ERR_INVALID, "%s", page_t(rq, "account.pw_mismatch")));
-	memset(&u, 0, sizeof(u));
-	rc = user_check_password(rq->st, rq->actor.name, cur, &u, NULL);
-	user_release(&u);
+	rc = auth_reauth(rq->st, rq->actor.name, cur, rq->addr, time_now(), NULL, &rq->err);
+	if (rc == ERR_BUSY || rc == ERR_DENIED)
+		return refused(rq, rs, err_set(&rq->err, rc, "%s", page_t(rq, "login.throttled")));
 	if (rc)
 		return refused(rq, rs, err_set(&rq->err, ERR_INVALID, "%s", page_t(rq, "account.pw_wrong")));
 	rc = user_passwd(rq->st, &rq->actor, rq->actor.name, pw, NULL, &rq->err);

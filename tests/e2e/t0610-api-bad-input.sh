@@ -221,9 +221,15 @@ test_expect_success 'values the domain refuses are 422 with its message' '
 	bad 422 invalid POST /api/v1/users "{\"username\":\"Bad Name\",\"role\":\"viewer\"}" "username" &&
 	bad 422 invalid PATCH /api/v1/account "{\"lang\":\"fr\"}" "fr" &&
 	bad 422 invalid PATCH /api/v1/account "{\"tz\":\"Mars/Olympus\"}" "tz: unknown time zone" &&
-	bad 422 invalid POST /api/v1/account/password "{\"current\":\"wrong password\",\"new\":\"a new password 12\"}" "current: wrong password" &&
 	bad 400 parse POST /api/v1/audit/verify "{\"anchor\":\"12:nothex\"}" "SEQ:HASH" &&
 	unchanged
+'
+
+test_expect_success 'a wrong current password is 422, and is counted and audited like a failed sign-in' '
+	snapshot &&
+	bad 422 invalid POST /api/v1/account/password "{\"current\":\"wrong password\",\"new\":\"a new password 12\"}" "current: wrong password" &&
+	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action = '"'"'auth.failure'"'"'")" -ge 1 ] &&
+	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select failures from signin_failures where key = '"'"'user:admin'"'"'")" = 1 ]
 '
 
 test_expect_success 'a 2 MiB body is 413 and is not read into anything' '

@@ -431,6 +431,29 @@ static void test_throttle_account(void **state)
 	store_close(st);
 }
 
+/* Checking the password again (before a change) is throttled like a sign-in. */
+static void test_reauth_throttled(void **state)
+{
+	struct store *st = open_store();
+	struct err e;
+	int retry = -1, i;
+
+	(void)state;
+	add_user(st, "rita", ROLE_INCIDENT_HANDLER, PW_ALICE, NULL);
+	err_clear(&e);
+	assert_int_equal(auth_reauth(st, "rita", PW_ALICE, "192.0.2.1", T0, &retry, &e), 0);
+	for (i = 0; i < AUTH_FREE_FAILURES; i++)
+		assert_int_equal(auth_reauth(st, "rita", "not the password", "192.0.2.1", T0,
+					     &retry, &e), ERR_AUTH);
+	/* Now even the right password must wait, as at sign-in. */
+	assert_int_equal(auth_reauth(st, "rita", PW_ALICE, "192.0.2.1", T0, &retry, &e), ERR_BUSY);
+	assert_true(retry > 0);
+	assert_int_equal(audit_count(st, "auth.failure"), AUTH_FREE_FAILURES);
+	assert_int_equal(auth_reauth(st, "rita", PW_ALICE, "192.0.2.1", T0 + 60, &retry, &e), 0);
+	audit_ok(st);
+	store_close(st);
+}
+
 static void test_throttle_address(void **state)
 {
 	struct store *st = open_store();
@@ -786,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_signin_and_failures),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_throttle_account),
+		cmocka_unit_test(test_reauth_throttled),
 		cmocka_unit_test(test_throttle_address),
 		cmocka_unit_test(test_lock_address),
 		cmocka_unit_test(test_tokens),
