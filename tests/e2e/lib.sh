@@ -73,6 +73,39 @@ stdout_has() { grep -qF -- "$1" "$TEST_DIR/stdout" || { echo "stdout lacks '$1':
 # json_get FILE JQ-EXPR: one value from a JSON file, raw (jq -r).
 json_get() { jq -r "$2" "$1"; }
 
+# start_server LOG [SERVE OPTIONS...]: run `irdesk serve` on a free loopback
+# port in the background. Test bodies run in subshells, so the pid, the port
+# and (once it stops) the exit status live in files: $TEST_DIR/pid, port,
+# exit. Sets PID and PORT for the calling body; `server` sets them again in a
+# later body; `wait_exit` prints the status after a stop.
+start_server() {
+	local log=$1
+	shift
+	rm -f "$TEST_DIR/port" "$TEST_DIR/exit"
+	( IRDESK_LOG=${SERVE_LOG:-info} "$IRDESK_BIN" --db "$DB" serve --listen 127.0.0.1:0 \
+		--port-file "$TEST_DIR/port" "$@" > "$log" 2>&1 & echo $! > "$TEST_DIR/pid"
+	  wait $!; echo $? > "$TEST_DIR/exit" ) &
+	for _ in $(seq 1 150); do
+		[ -s "$TEST_DIR/port" ] && break
+		[ -s "$TEST_DIR/exit" ] && break
+		sleep 0.1
+	done
+	server
+}
+server() {
+	PID=$(cat "$TEST_DIR/pid" 2>/dev/null)
+	PORT=$(cat "$TEST_DIR/port" 2>/dev/null)
+	[ -n "$PORT" ]
+}
+wait_exit() {
+	for _ in $(seq 1 150); do
+		[ -s "$TEST_DIR/exit" ] && break
+		sleep 0.1
+	done
+	cat "$TEST_DIR/exit"
+}
+at_exit '[ -f "$TEST_DIR/pid" ] && kill -9 "$(cat "$TEST_DIR/pid")"'
+
 test_done() {
 	echo "1..$test_count"
 	[ "$test_failed" -eq 0 ]
