@@ -22,6 +22,10 @@ UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 PKGS   = sqlite3 jansson libsodium libmicrohttpd libcrypto
 TPKGS  = cmocka
 
+# The build folder: helpers working side by side may each use their own
+# (make B=build-x test-build; tests/run.sh reads IRDESK_BUILD).
+B      ?= build
+
 CC     ?= cc
 WARN   = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wpedantic -Wshadow \
          -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat=2
@@ -37,9 +41,9 @@ TEST_CFLAGS = $(COMMON) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-REL_OBJ  = $(patsubst %.c,build/rel/%.o,$(LIBSRC) build/gen/embedded.c)
-TEST_OBJ = $(patsubst %.c,build/test/%.o,$(LIBSRC) build/gen/embedded.c)
-UNIT_BIN = $(patsubst tests/unit/%.c,build/test/unit/%,$(UNIT))
+REL_OBJ  = $(patsubst %.c,$(B)/rel/%.o,$(LIBSRC) $(B)/gen/embedded.c)
+TEST_OBJ = $(patsubst %.c,$(B)/test/%.o,$(LIBSRC) $(B)/gen/embedded.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(B)/test/unit/%,$(UNIT))
 
 .PHONY: all run test test-build bench deps clean check-deps
 all: irdesk
@@ -51,39 +55,39 @@ deps:
 check-deps:
 	@pkg-config --exists $(PKGS) $(TPKGS) || { echo "missing libraries: run scripts/deps.sh" >&2; exit 1; }
 
-irdesk: $(REL_OBJ) build/rel/src/main.o
+irdesk: $(REL_OBJ) $(B)/rel/src/main.o
 	@echo "  LD      $@"
 	@$(CC) -o $@ $^ $(LIBS)
 
-build/rel/%.o: %.c | build/gen/embedded.c
+$(B)/rel/%.o: %.c | $(B)/gen/embedded.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(REL_CFLAGS) -c -o $@ $<
 
-build/test/%.o: %.c | build/gen/embedded.c
+$(B)/test/%.o: %.c | $(B)/gen/embedded.c
 	@mkdir -p $(@D)
 	@echo "  CC test $<"
 	@$(CC) $(TEST_CFLAGS) $(T_CFLAGS) -c -o $@ $<
 
 # Data files are embedded into the binary by a small generator (no xxd needed).
-build/embedgen: scripts/embedgen.c
+$(B)/embedgen: scripts/embedgen.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -o $@ $<
 
-build/gen/embedded.c: build/embedgen $(DATA)
+$(B)/gen/embedded.c: $(B)/embedgen $(DATA)
 	@mkdir -p $(@D)
-	build/embedgen data $(patsubst data/%,%,$(DATA)) > $@.tmp && mv $@.tmp $@
+	$(B)/embedgen data $(patsubst data/%,%,$(DATA)) > $@.tmp && mv $@.tmp $@
 
-build/test/irdesk: $(TEST_OBJ) build/test/src/main.o
+$(B)/test/irdesk: $(TEST_OBJ) $(B)/test/src/main.o
 	@echo "  LD test $@"
 	@$(CC) -fsanitize=address,undefined -o $@ $^ $(LIBS)
 
-build/test/unit/%: tests/unit/%.c $(TEST_OBJ) tests/unit/unit.h
+$(B)/test/unit/%: tests/unit/%.c $(TEST_OBJ) tests/unit/unit.h
 	@mkdir -p $(@D)
 	@echo "  LD test $@"
 	@$(CC) $(TEST_CFLAGS) $(T_CFLAGS) -Itests/unit -o $@ $< $(TEST_OBJ) $(LIBS) $(T_LIBS)
 
-test-build: build/test/irdesk $(UNIT_BIN)
+test-build: $(B)/test/irdesk $(UNIT_BIN)
 
 # make test: install what is missing, build with sanitizers, run everything.
 test:
@@ -97,16 +101,16 @@ run:
 	@./irdesk init --if-needed
 	./irdesk serve --listen 127.0.0.1:8080
 
-build/bench/%: bench/%.c $(REL_OBJ)
+$(B)/bench/%: bench/%.c $(REL_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -o $@ $< $(REL_OBJ) $(LIBS)
 
 bench:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory irdesk build/bench/bench_store
+	@$(MAKE) --no-print-directory irdesk $(B)/bench/bench_store
 	@bench/run.sh
 
 clean:
-	rm -rf build irdesk
+	rm -rf $(B) irdesk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

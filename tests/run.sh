@@ -17,7 +17,8 @@ done
 out=$top/tests/out/run.$$
 mkdir -p "$out"
 
-export IRDESK_BIN=$top/build/test/irdesk
+build=${IRDESK_BUILD:-build}
+export IRDESK_BIN=$top/$build/test/irdesk
 export IRDESK_TESTDATA=$top/tests/data
 export IRDESK_TOP=$top
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -45,7 +46,7 @@ count() { # $1 log file, $2 exit code, $3 name
 		"$([ "$sk" -gt 0 ] && echo " $sk skipped")"
 }
 
-for t in build/test/unit/test_*; do
+for t in $build/test/unit/test_*; do
 	[ -x "$t" ] || continue
 	name=unit/$(basename "$t")
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
