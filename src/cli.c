@@ -67,6 +67,72 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct option *longopt
 	return -1;
 }
 
+/* Argument parsing: options may come anywhere among the operands. */
+
+/* 1 when arg is -h or --help (or a prefix of it getopt would accept). */
+int cli_is_help(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	if (strcmp(arg, "-h") == 0)
+		return 1;
+	return n >= 3 && n <= 6 && strncmp("--help", arg, n) == 0;
+}
+
+/* 1 when arg is a long option of opts that takes its value from the next argument. */
+int cli_takes_value(const struct option *opts, const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
+		return 0;
+	for (; opts->name; opts++)
+		if (strcmp(opts->name, arg + 2) == 0)
+			return opts->has_arg == required_argument;
+	return 0;
+}
+
+/*
+ * Parse argv (argv[0] is the subcommand), storing up to max_ops operands in
+ * ops. --help prints usage to stdout. Returns -1 to go on, or the exit code
+ * to return at once. Errors are one line.
+ */
+int cli_parse_operands(struct cli *c, int argc, char **argv, const struct option *opts,
+		      const char *usage, int (*on_opt)(void *, int, const char *), void *ctx,
+		      const char **ops, int max_ops, int *nops)
+{
+	int start = 0;
+
+	*nops = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (cli_takes_value(opts, argv[i]))
+			i++;
+	}
+	for (;;) {
+		/* An empty usage keeps cli_parse's errors to one line. */
+		int rc = cli_parse(c, argc - start, argv + start, opts, "", on_opt, ctx);
+		int k = start + optind, rest = 0;
+
+		if (rc >= 0)
+			return rc;
+		if (k >= argc)
+			return -1;
+		if (optind > 1 && strcmp(argv[k - 1], "--") == 0)
+			rest = 1; /* everything after "--" is an operand */
+		do {
+			if (*nops >= max_ops)
+				return cli_error(ERR_USAGE, "%s: unexpected argument '%s'",
+						 argv[0], argv[k]);
+			ops[(*nops)++] = argv[k++];
+		} while (rest && k < argc);
+		if (k >= argc)
+			return -1;
+		start = k - 1; /* the operand just taken stands in for argv[0] */
+	}
+}
+
 static int open_common(struct cli *c, int flags)
 {
 	const char *url = c->db_url;

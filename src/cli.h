@@ -70,6 +70,20 @@ int cli_common_opt(struct cli *c, int opt, const char *arg, const char *usage, i
 int cli_parse(struct cli *c, int argc, char **argv, const struct option *longopts,
 	      const char *usage, int (*on_opt)(void *ctx, int opt, const char *arg), void *ctx);
 
+/* 1 when arg asks for help (-h, --help or a prefix getopt accepts). */
+int cli_is_help(const char *arg);
+/* 1 when arg is a long option of opts that takes the next argument as its value. */
+int cli_takes_value(const struct option *opts, const char *arg);
+/*
+ * Parse argv (argv[0] is the subcommand) with options anywhere among the
+ * operands, storing up to max_ops operands in ops (*nops of them); more is
+ * a one-line usage error. --help prints usage to stdout. Returns -1 to go
+ * on, or the exit code to return at once.
+ */
+int cli_parse_operands(struct cli *c, int argc, char **argv, const struct option *opts,
+		       const char *usage, int (*on_opt)(void *, int, const char *), void *ctx,
+		       const char **ops, int max_ops, int *nops);
+
 /* Open the store, the time zone and the actor. Returns 0 or an exit code. */
 int cli_open(struct cli *c);
 /* Like cli_open but may create the database (init only). */

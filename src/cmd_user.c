@@ -89,73 +89,6 @@ enum { OPT_ROLE = OPT__FIRST_CMD, OPT_NAME, OPT_EMAIL, OPT_EXTERNAL, OPT_PASSWOR
 /* Room for any password a person types; longer input is refused, not cut. */
 #define PASSWORD_BUF 4096
 
-/* Argument parsing */
-
-/* 1 when arg is -h or --help (or a prefix of it getopt would accept). */
-static int is_help(const char *arg)
-{
-	size_t n = strlen(arg);
-
-	if (strcmp(arg, "-h") == 0)
-		return 1;
-	return n >= 3 && n <= 6 && strncmp("--help", arg, n) == 0;
-}
-
-/* 1 when arg is a long option of opts that takes its value from the next argument. */
-static int takes_value(const struct option *opts, const char *arg)
-{
-	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
-		return 0;
-	for (; opts->name; opts++)
-		if (strcmp(opts->name, arg + 2) == 0)
-			return opts->has_arg == required_argument;
-	return 0;
-}
-
-/*
- * Parse argv (argv[0] is the subcommand) with options anywhere among the
- * operands, as people type them ("user add alice --role triage"). Up to
- * max_ops operands are stored in ops. --help prints usage to stdout. Returns
- * -1 to go on, or the exit code to return at once. Errors are one line.
- */
-static int parse_args(struct cli *c, int argc, char **argv, const struct option *opts,
-		      const char *usage, int (*on_opt)(void *, int, const char *), void *ctx,
-		      const char **ops, int max_ops, int *nops)
-{
-	int start = 0;
-
-	*nops = 0;
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (is_help(argv[i])) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if (takes_value(opts, argv[i]))
-			i++;
-	}
-	for (;;) {
-		/* An empty usage keeps cli_parse's errors to one line. */
-		int rc = cli_parse(c, argc - start, argv + start, opts, "", on_opt, ctx);
-		int k = start + optind, rest = 0;
-
-		if (rc >= 0)
-			return rc;
-		if (k >= argc)
-			return -1;
-		if (optind > 1 && strcmp(argv[k - 1], "--") == 0)
-			rest = 1; /* everything after "--" is an operand */
-		do {
-			if (*nops >= max_ops)
-				return cli_error(ERR_USAGE, "user %s: unexpected argument '%s'", argv[0],
-						 argv[k]);
-			ops[(*nops)++] = argv[k++];
-		} while (rest && k < argc);
-		if (k >= argc)
-			return -1;
-		start = k - 1; /* the operand just taken stands in for argv[0] */
-	}
-}
-
 /* Read a password from standard input (asked twice on a terminal) into pw. */
 static int read_password(struct cli *c, char *pw, size_t size)
 {
@@ -256,14 +189,14 @@ static int user_add_cmd(int argc, char **argv, struct cli *c)
 	int nops, rc;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (is_help(argv[i])) {
+		if (cli_is_help(argv[i])) {
 			print_add_usage();
 			return 0;
 		}
-		if (takes_value(opts, argv[i]))
+		if (cli_takes_value(opts, argv[i]))
 			i++;
 	}
-	rc = parse_args(c, argc, argv, opts, usage_add, add_opt, &o, ops, 1, &nops);
+	rc = cli_parse_operands(c, argc, argv, opts, usage_add, add_opt, &o, ops, 1, &nops);
 	if (rc >= 0)
 		return rc;
 	if (nops < 1)
@@ -315,7 +248,7 @@ static int user_list_cmd(int argc, char **argv, struct cli *c)
 	size_t i;
 	int nops, rc;
 
-	rc = parse_args(c, argc, argv, opts, usage_list, NULL, NULL, NULL, 0, &nops);
+	rc = cli_parse_operands(c, argc, argv, opts, usage_list, NULL, NULL, NULL, 0, &nops);
 	if (rc >= 0)
 		return rc;
 	rc = cli_open(c);
@@ -378,7 +311,7 @@ static int user_passwd_cmd(int argc, char **argv, struct cli *c)
 	struct user u;
 	int pw_stdin = 0, nops, rc;
 
-	rc = parse_args(c, argc, argv, opts, usage_passwd, passwd_opt, &pw_stdin, ops, 1, &nops);
+	rc = cli_parse_operands(c, argc, argv, opts, usage_passwd, passwd_opt, &pw_stdin, ops, 1, &nops);
 	if (rc >= 0)
 		return rc;
 	if (nops < 1)
@@ -419,7 +352,7 @@ static int set_disabled(int argc, char **argv, struct cli *c, int disabled)
 	struct user u;
 	int nops, rc;
 
-	rc = parse_args(c, argc, argv, opts, disabled ? usage_disable : usage_enable, NULL, NULL,
+	rc = cli_parse_operands(c, argc, argv, opts, disabled ? usage_disable : usage_enable, NULL, NULL,
 			ops, 1, &nops);
 	if (rc >= 0)
 		return rc;
@@ -474,11 +407,11 @@ int cmd_user(int argc, char **argv, struct cli *c)
 			sub++;
 			break;
 		}
-		sub += takes_value(opts, argv[sub]) ? 2 : 1;
+		sub += cli_takes_value(opts, argv[sub]) ? 2 : 1;
 	}
 	if (sub > argc)
 		sub = argc;
-	rc = parse_args(c, sub, argv, opts, usage_user, NULL, NULL, ops, 0, &nops);
+	rc = cli_parse_operands(c, sub, argv, opts, usage_user, NULL, NULL, ops, 0, &nops);
 	if (rc >= 0)
 		return rc;
 	if (sub >= argc)
