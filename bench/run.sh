@@ -1,7 +1,11 @@
 #!/bin/sh
 # bench/run.sh: run the benchmarks under bench/ and keep their output in
-# bench/out/ (git-ignored). `make bench` builds ./irdesk and the benchmark
-# binaries first, then calls this. Arguments go to bench_store unchanged.
+# bench/out/ (git-ignored): the store (bench_store, issue 2), then HTTP
+# (bench_http.sh, issue 3). `make bench` builds ./irdesk and the benchmark
+# binaries first, then calls this. Arguments go to bench_store unchanged;
+# bench_http.sh takes its settings from the environment (BENCH_HTTP_DURATION,
+# BENCH_HTTP_CONNECTIONS, BENCH_HTTP_THREADS). BENCH=store or BENCH=http runs
+# only that one.
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -10,12 +14,7 @@ set -u
 
 cd "$(dirname "$0")/.." || exit 1
 mkdir -p bench/out
-
-bin=build/bench/bench_store
-if [ ! -x "$bin" ]; then
-	echo "bench: $bin is missing: run 'make bench'" >&2
-	exit 1
-fi
+which=${BENCH:-all}
 
 json=0
 for a in "$@"; do
@@ -24,23 +23,52 @@ done
 
 rcfile=$(mktemp "${TMPDIR:-/tmp}/bench_rc.XXXXXX") || exit 1
 trap 'rm -f "$rcfile"' EXIT INT TERM
-if [ "$json" -eq 1 ]; then
-	# JSON on stdout only, notes and TARGET MISSED lines on stderr.
-	out=bench/out/store.json
-	{ "$bin" "$@"; echo $? >"$rcfile"; } | tee "$out"
-else
-	out=bench/out/store.txt
-	{ "$bin" "$@" 2>&1; echo $? >"$rcfile"; } | tee "$out"
-fi
-rc=$(cat "$rcfile")
 
-case "$rc" in
-0)
-	echo "bench: store: all targets met (output in $out)" >&2 ;;
-3)
-	echo "bench: store: some targets missed, see the TARGET MISSED lines (output in $out)" >&2
-	rc=0 ;;
-*)
-	echo "bench: store: the benchmark failed (exit $rc), output in $out" >&2 ;;
-esac
-exit "$rc"
+# report NAME RC OUT: one line on how it went; prints the exit status to keep.
+report() {
+	case "$2" in
+	0)
+		echo "bench: $1: all targets met (output in $3)" >&2
+		echo 0 ;;
+	3)
+		echo "bench: $1: some targets missed, see the TARGET MISSED lines (output in $3)" >&2
+		echo 0 ;;
+	*)
+		echo "bench: $1: the benchmark failed (exit $2), output in $3" >&2
+		echo "$2" ;;
+	esac
+}
+
+rc_store=0
+if [ "$which" = all ] || [ "$which" = store ]; then
+	bin=${B:-build}/bench/bench_store
+	if [ ! -x "$bin" ]; then
+		echo "bench: $bin is missing: run 'make bench'" >&2
+		exit 1
+	fi
+	if [ "$json" -eq 1 ]; then
+		# JSON on stdout only, notes and TARGET MISSED lines on stderr.
+		out=bench/out/store.json
+		{ "$bin" "$@"; echo $? >"$rcfile"; } | tee "$out"
+	else
+		out=bench/out/store.txt
+		{ "$bin" "$@" 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	fi
+	rc_store=$(report store "$(cat "$rcfile")" "$out")
+fi
+
+rc_http=0
+if [ "$which" = all ] || [ "$which" = http ]; then
+	[ "$which" = all ] && echo
+	out=bench/out/http.txt
+	if [ "$json" -eq 1 ]; then
+		# Keep stdout for the store's JSON.
+		{ bench/bench_http.sh 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
+	else
+		{ bench/bench_http.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	fi
+	rc_http=$(report http "$(cat "$rcfile")" "$out")
+fi
+
+[ "$rc_store" -ne 0 ] && exit "$rc_store"
+exit "$rc_http"

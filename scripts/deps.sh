@@ -8,7 +8,7 @@
 set -eu
 
 # Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
-BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev"
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev"
 # Run: time zone data for display zones.
 RUN="tzdata"
 # Test: unit test library, the sqlite3 shell (tampering tests), jq (JSON in
@@ -16,9 +16,15 @@ RUN="tzdata"
 # tests; a node that is already installed, e.g. NodeSource's, which bundles
 # npm and conflicts with Debian's npm package, is kept).
 TEST="libcmocka-dev sqlite3 jq curl chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+# Benchmarks, only with BENCH_DEPS=1 (`make bench` sets it): wrk drives the
+# HTTP benchmark and nginx serves its static-file peer (bench/bench_http.sh).
+# Debian 12's nginx-light is only a metapackage over nginx plus a module.
+BENCH=""
+# libyajl-dev: yajl's tokenizer is the baseline of bench/bench_detect.c.
+if [ "${BENCH_DEPS:-0}" = 1 ]; then BENCH="wrk nginx libyajl-dev"; fi
 
 missing=""
-for p in $BUILD $RUN $TEST; do
+for p in $BUILD $RUN $TEST $BENCH; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	*"install ok installed"*) ;;

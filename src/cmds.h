@@ -14,6 +14,8 @@ int cmd_incident(int argc, char **argv, struct cli *c);
 int cmd_task(int argc, char **argv, struct cli *c);
 int cmd_audit(int argc, char **argv, struct cli *c);
 int cmd_token(int argc, char **argv, struct cli *c);
+int cmd_scan(int argc, char **argv, struct cli *c);
+int cmd_rules(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 
 #endif

@@ -25,6 +25,8 @@ static const struct command {
 	{ "task", cmd_task, "add, list and complete incident tasks" },
 	{ "audit", cmd_audit, "read and verify the tamper-evident audit log" },
 	{ "token", cmd_token, "create, list and revoke API tokens" },
+	{ "scan", cmd_scan, "match files of JSON events against Sigma rules, offline" },
+	{ "rules", cmd_rules, "check Sigma detection rules" },
 	{ "version", cmd_version, "print the version" },
 };
 

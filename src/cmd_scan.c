@@ -1,0 +1,241 @@
+/*
+ * cmd_scan.c: `irdesk scan`: load Sigma rules, read files of JSON events
+ * and print one line per (event, rule) match, offline, for people checking
+ * rules and for the tests.
+ */
+#include "cli.h"
+#include "cmds.h"
+#include "detect/event.h"
+#include "detect/scan.h"
+#include "detect/sigma.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const char usage_scan[] =
+	"usage: irdesk scan --rules PATH [--rules PATH...] [--profile auto|flat|evtx|winlogbeat]\n"
+	"                   [--json] [--stats] FILE...\n"
+	"\n"
+	"Match the events of each FILE against Sigma rules and print one line per\n"
+	"(event, rule) match: FILE:N: LEVEL RULE-ID TITLE, where N is the 0-based\n"
+	"index of the JSON object in its file. A FILE holds JSON lines, one JSON\n"
+	"array of objects, or objects one after another (also pretty-printed);\n"
+	"'-' reads standard input. Exits 0 when the scan ran, matches or not.\n"
+	"\n"
+	"options:\n"
+	"  --rules PATH     a rule file, or a folder of *.yml rules (repeatable)\n"
+	"  --profile NAME   how events name their fields: auto (per event, the default),\n"
+	"                   flat, evtx (evtx_dump) or winlogbeat\n"
+	"  --json           one JSON object per match: file, event, rule, title, level\n"
+	"  --stats          print rules loaded and rejected, events, matches, MB/s and\n"
+	"                   events/s to standard error\n"
+	"  --help           show this help\n";
+
+enum { OPT_RULES = OPT__FIRST_CMD, OPT_PROFILE, OPT_STATS };
+
+struct scan_opts {
+	const char **rules;
+	int nrules;
+	enum event_profile profile;
+	int stats;
+};
+
+static int scan_opt(void *ctx, int opt, const char *arg)
+{
+	struct scan_opts *o = ctx;
+
+	switch (opt) {
+	case OPT_RULES:
+		o->rules[o->nrules++] = arg;
+		return 0;
+	case OPT_PROFILE:
+		if (event_profile_parse(arg, &o->profile))
+			return cli_usage_error(usage_scan, "--profile: expected auto, flat, evtx or "
+					       "winlogbeat, got '%.80s'", arg);
+		return 0;
+	case OPT_STATS:
+		o->stats = 1;
+		return 0;
+	}
+	return cli_usage_error(usage_scan, "unknown option");
+}
+
+/* What the match callback needs. */
+struct scan_run {
+	const struct sigma_ruleset *rs;
+	struct sigma_scratch *scratch;
+	const char *file;
+	size_t index;
+	size_t matches;
+	int json;
+	FILE *out;
+};
+
+/* s as a JSON string (quotes included); s is UTF-8 from a rule or a path. */
+static void put_json_string(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				putc(*p, out);
+		}
+	}
+	putc('"', out);
+}
+
+static void on_match(void *ctx, const struct sigma_rule *rule)
+{
+	struct scan_run *r = ctx;
+	const char *id = sigma_rule_id(rule), *title = sigma_rule_title(rule);
+	const char *level = sigma_rule_level(rule);
+
+	r->matches++;
+	if (r->json) {
+		fputs("{\"file\": ", r->out);
+		put_json_string(r->out, r->file);
+		fprintf(r->out, ", \"event\": %zu, \"rule\": ", r->index);
+		put_json_string(r->out, id);
+		fputs(", \"title\": ", r->out);
+		put_json_string(r->out, title);
+		fputs(", \"level\": ", r->out);
+		put_json_string(r->out, level);
+		fputs("}\n", r->out);
+	} else {
+		fprintf(r->out, "%s:%zu: %s %s %s\n", r->file, r->index, level ? level : "-",
+			id ? id : "-", title ? title : "");
+	}
+}
+
+static int on_event(void *ctx, const struct event *ev, size_t index, size_t offset,
+		    struct err *err)
+{
+	struct scan_run *r = ctx;
+
+	(void)offset;
+	r->index = index;
+	return sigma_match(r->rs, r->scratch, ev, on_match, r) ? err_set(err, ERR_INTERNAL,
+		"%s: event %zu: matching failed", r->file, index) : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_scan(int argc, char **argv, struct cli *c)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scan_opts o;
+	struct scan_run run;
+	struct sigma_ruleset *rs = NULL;
+	struct event ev;
+	const char **files = NULL;
+	size_t events = 0, bytes = 0;
+	double t0, secs;
+	int rc, nfiles = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&run, 0, sizeof(run));
+	event_init(&ev);
+	o.profile = PROFILE_AUTO;
+	o.rules = calloc((size_t)argc + 1, sizeof(*o.rules));
+	files = calloc((size_t)argc + 1, sizeof(*files));
+	if (!o.rules || !files) {
+		rc = cli_error(ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = cli_parse_operands(c, argc, argv, opts, usage_scan, scan_opt, &o, files, argc,
+				&nfiles);
+	if (rc >= 0)
+		goto out;
+	if (o.nrules == 0) {
+		rc = cli_usage_error(usage_scan, "scan: --rules PATH is required");
+		goto out;
+	}
+	if (nfiles == 0) {
+		rc = cli_usage_error(usage_scan, "scan: no event files given");
+		goto out;
+	}
+	/* Missing files fail before the rules take their time to load. */
+	for (int i = 0; i < nfiles; i++) {
+		struct stat sb;
+
+		if (strcmp(files[i], "-") != 0 && stat(files[i], &sb) != 0) {
+			rc = cli_error(ERR_NOTFOUND, "%s: no such file", files[i]);
+			goto out;
+		}
+	}
+
+	err_clear(&c->err);
+	if (sigma_ruleset_new(&rs, &c->err)) {
+		rc = cli_fail(c);
+		goto out;
+	}
+	for (int i = 0; i < o.nrules; i++) {
+		if (sigma_load_path(rs, o.rules[i], NULL, NULL, &c->err)) {
+			rc = cli_fail(c);
+			goto out;
+		}
+	}
+	if (sigma_ruleset_compile(rs, &c->err) ||
+	    sigma_scratch_new(rs, &run.scratch, &c->err)) {
+		rc = cli_fail(c);
+		goto out;
+	}
+
+	run.rs = rs;
+	run.json = c->json;
+	run.out = stdout;
+	t0 = now_s();
+	for (int i = 0; i < nfiles; i++) {
+		size_t n = 0, nb = 0;
+
+		run.file = files[i];
+		rc = scan_file(files[i], o.profile, &ev, on_event, &run, &n, &nb, &c->err);
+		events += n;
+		bytes += nb;
+		if (rc) {
+			fflush(stdout);
+			rc = cli_fail(c);
+			goto out;
+		}
+	}
+	secs = now_s() - t0;
+	if (o.stats) {
+		if (secs <= 0)
+			secs = 1e-9;
+		fprintf(stderr, "rules: %zu loaded, %zu rejected; events: %zu; matches: %zu; "
+			"%.1f MB/s, %.0f events/s\n", sigma_ruleset_loaded(rs),
+			sigma_ruleset_rejected(rs), events, run.matches, (double)bytes / 1e6 / secs,
+			(double)events / secs);
+	}
+	rc = 0;
+out:
+	sigma_scratch_free(run.scratch);
+	sigma_ruleset_free(rs);
+	event_release(&ev);
+	free(o.rules);
+	free(files);
+	return rc;
+}

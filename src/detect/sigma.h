@@ -1,0 +1,92 @@
+/*
+ * sigma.h: Sigma rules (specification v2): loading YAML rule files,
+ * compiling them into a rule set routed by log source, and matching decoded
+ * events (detect/event.h) against it.
+ *
+ * A rule set is built once (load every file, then compile) and is read-only
+ * afterwards, so any number of threads may match against it at once, each
+ * with its own struct sigma_scratch.
+ */
+#ifndef IRDESK_DETECT_SIGMA_H
+#define IRDESK_DETECT_SIGMA_H
+
+#include <stddef.h>
+
+struct err;
+struct event;
+struct sigma_rule;
+struct sigma_ruleset;
+struct sigma_scratch;
+
+/* Called once per rule found in a file: loaded, or rejected with a reason. */
+typedef void (*sigma_report_fn)(void *ctx, const char *path, const char *id, const char *title,
+				int loaded, const char *reason);
+
+/* A new, empty rule set (caller frees with sigma_ruleset_free). */
+int sigma_ruleset_new(struct sigma_ruleset **out, struct err *e);
+void sigma_ruleset_free(struct sigma_ruleset *rs);
+
+/*
+ * Load the rules of one YAML file (several documents allowed: rules,
+ * correlation rules, action: global/reset/repeat collections), or every
+ * *.yml / *.yaml file below a folder. Each rule is reported through report
+ * (may be NULL). A rule that cannot be evaluated is rejected with its
+ * reason and the others still load; the return value is an error only when
+ * the path cannot be read (ERR_IO / ERR_NOTFOUND).
+ */
+int sigma_load_path(struct sigma_ruleset *rs, const char *path, sigma_report_fn report,
+		    void *ctx, struct err *e);
+/* The same for YAML text already in memory; name is used in reports. */
+int sigma_load_text(struct sigma_ruleset *rs, const char *name, const char *yaml, size_t len,
+		    sigma_report_fn report, void *ctx, struct err *e);
+
+/* After loading: route the rules by log source and build the prefilters. */
+int sigma_ruleset_compile(struct sigma_ruleset *rs, struct err *e);
+
+/*
+ * Give the expand modifier's placeholder %name% (name without the percent
+ * signs) its values; a rule naming a placeholder that has none is rejected.
+ * Call before loading. The strings are copied.
+ */
+int sigma_ruleset_placeholder(struct sigma_ruleset *rs, const char *name,
+			      const char *const *values, size_t n, struct err *e);
+
+/*
+ * Use the logsource routing table in the file at path instead of the one
+ * built in (data/detect/logsource.txt). Call before sigma_ruleset_compile.
+ */
+int sigma_ruleset_logsource(struct sigma_ruleset *rs, const char *path, struct err *e);
+
+/* Counts for --stats. */
+size_t sigma_ruleset_loaded(const struct sigma_ruleset *rs);
+size_t sigma_ruleset_rejected(const struct sigma_ruleset *rs);
+
+/* Per-thread matching state. */
+int sigma_scratch_new(const struct sigma_ruleset *rs, struct sigma_scratch **out, struct err *e);
+void sigma_scratch_free(struct sigma_scratch *s);
+
+typedef void (*sigma_match_fn)(void *ctx, const struct sigma_rule *rule);
+
+/*
+ * Match ev against every rule whose log source applies to it; on_match is
+ * called once per matching rule, in load order. Correlation rules are not
+ * evaluated here (they work on the stream of matches; see sigma_correlate).
+ */
+int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const struct event *ev,
+		sigma_match_fn on_match, void *ctx);
+
+/*
+ * Evaluate one detection rule's condition (and its filters) against ev,
+ * ignoring its log source: 1 match, 0 no match, ERR_NOMEM. For tests and
+ * tools that look at one rule.
+ */
+int sigma_rule_eval(const struct sigma_rule *r, struct sigma_scratch *s, const struct event *ev);
+
+/* What a rule says about itself. Strings are owned by the rule set. */
+const char *sigma_rule_id(const struct sigma_rule *r);
+const char *sigma_rule_title(const struct sigma_rule *r);
+const char *sigma_rule_level(const struct sigma_rule *r);   /* "informational" .. "critical" */
+/* Its tags ("attack.t1059.001", "attack.execution"), NULL-terminated. */
+const char *const *sigma_rule_tags(const struct sigma_rule *r);
+
+#endif

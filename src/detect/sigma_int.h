@@ -1,0 +1,215 @@
+/*
+ * sigma_int.h: what the Sigma modules share inside detect/ (not a public
+ * interface): the arena, the YAML tree the loader builds, compiled values,
+ * selections and condition trees, and the rule set itself.
+ */
+#ifndef IRDESK_DETECT_SIGMA_INT_H
+#define IRDESK_DETECT_SIGMA_INT_H
+
+#include "detect/logsource.h"
+#include "detect/sigma.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct event;
+struct event_field;
+
+/* A bump allocator: everything a rule set holds lives in one; freed at once. */
+struct arena_chunk;
+struct arena {
+	struct arena_chunk *head;
+	int failed;   /* sticky: an allocation failed */
+};
+void *arena_alloc(struct arena *a, size_t n);   /* zeroed; NULL on failure */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+void arena_free(struct arena *a);
+
+/* The YAML tree of one document: scalars, sequences and mappings. */
+enum ynode_kind { Y_SCALAR, Y_SEQ, Y_MAP };
+struct ynode {
+	enum ynode_kind kind;
+	int plain;          /* scalar written without quotes */
+	int line;           /* 1-based */
+	const char *s;      /* scalar text, NUL-terminated */
+	size_t len;
+	struct ynode **kids;   /* SEQ: n items; MAP: n pairs, kids[2i] key, kids[2i+1] value */
+	size_t n;
+};
+int ynode_is_null(const struct ynode *n);
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+
+/* One pattern token: literal bytes, any one character, any run, a dash. */
+enum tok_kind { T_LIT, T_ONE, T_STAR, T_DASH };
+struct tok {
+	enum tok_kind kind;
+	const char *s;
+	size_t len;
+};
+
+/* How one value is compared with a field. */
+enum vop {
+	V_EQ, V_CONTAINS, V_STARTS, V_ENDS, V_GLOB, /* string, folded unless cased */
+	V_RE, V_CIDR, V_NUM, V_EXISTS, V_NULL, V_FIELDREF, V_TIME
+};
+enum numop { N_EQ, N_LT, N_LTE, N_GT, N_GTE };
+enum timeunit { TU_NONE, TU_MINUTE, TU_HOUR, TU_DAY, TU_WEEK, TU_MONTH, TU_YEAR };
+
+struct sval {
+	enum vop op;
+	int cased;
+	const char *pat;        /* V_EQ..V_ENDS: the literal (folded unless cased) */
+	size_t plen;
+	struct tok *toks;       /* V_GLOB */
+	size_t ntoks;
+	void *re;               /* V_RE: pcre2_code */
+	uint8_t net[16];        /* V_CIDR */
+	int bits, v6;
+	double num;             /* V_NUM, V_TIME */
+	enum numop nop;
+	enum timeunit unit;
+	int want;               /* V_EXISTS: 1 must exist, 0 must not */
+	enum vop refop;         /* V_FIELDREF: V_EQ, V_CONTAINS, V_STARTS, V_ENDS */
+	const char *ref;        /* V_FIELDREF: the other field's name */
+	size_t reflen;
+	uint32_t refhash;
+};
+
+/* One field of a selection (or a keyword list when field is NULL). */
+struct sitem {
+	const char *field;
+	size_t flen;
+	uint32_t hash;
+	int all;       /* every value must match (else any) */
+	int neq;       /* the item holds when no value matches */
+	struct sval *vals;
+	size_t nvals;
+};
+
+/* A group is an AND of items; a selection an OR of groups. */
+struct sgroup {
+	struct sitem *items;
+	size_t nitems;
+};
+struct ssel {
+	const char *name;
+	struct sgroup *groups;
+	size_t ngroups;
+};
+
+enum cnode_kind { C_SEL, C_AND, C_OR, C_NOT, C_NOF };
+struct cnode {
+	enum cnode_kind kind;
+	int sel;               /* C_SEL: index into the rule's selections */
+	struct cnode **kids;   /* C_AND/C_OR: 2+; C_NOT: 1; C_NOF: selections */
+	size_t n;
+	size_t need;           /* C_NOF: how many kids must hold */
+};
+
+/* A detection: selections and a condition (rules and filters have one). */
+struct sdetect {
+	struct ssel *sels;
+	size_t nsels;
+	struct cnode *cond;
+};
+
+enum rule_kind { RK_DETECT, RK_FILTER, RK_CORRELATION };
+enum corr_type {
+	CT_EVENT_COUNT, CT_VALUE_COUNT, CT_TEMPORAL, CT_TEMPORAL_ORDERED,
+	CT_VALUE_SUM, CT_VALUE_AVG, CT_VALUE_PERCENTILE
+};
+
+struct scorr {
+	enum corr_type type;
+	const char **rules;       /* referenced rule ids or names */
+	size_t nrules;
+	const char **group_by;
+	size_t ngroup;
+	long long timespan;       /* seconds */
+	enum numop cop;           /* condition */
+	double cval;
+	double cval2;             /* a second bound (gte and lte together) */
+	enum numop cop2;
+	int has2;
+	const char *field;        /* value_count and value_* */
+	int generate;
+	const char **alias_names; /* aliases: names, each with per-rule field */
+	size_t naliases;
+};
+
+struct sigma_rule {
+	enum rule_kind kind;
+	size_t index;            /* load order */
+	const char *id, *name, *title, *level, *status, *path;
+	const char **tags;       /* NULL-terminated */
+	const char *product, *category, *service;
+	struct sdetect det;
+	struct scorr *corr;
+	const char **filter_rules;   /* RK_FILTER: the ids or names it applies to */
+	size_t nfilter_rules;
+	struct sigma_rule **filters; /* filters that apply to this rule */
+	size_t nfilters;
+	const struct ls_route *route; /* NULL: applies to every event */
+	struct sigma_rule *next;
+};
+
+struct placeholder {
+	const char *name;         /* without % */
+	const char **values;
+	size_t n;
+	struct placeholder *next;
+};
+
+struct route_bucket;
+
+struct sigma_ruleset {
+	struct arena arena;
+	struct sigma_rule *first, *last;
+	size_t nloaded, nrejected, nrules;
+	struct placeholder *placeholders;
+	void **regexes;           /* pcre2_code pointers, freed with the set */
+	size_t nregex, capregex;
+	struct logsource *ls;
+	int compiled;
+	/* After compile: rules by route. */
+	struct sigma_rule **all_rules;     /* detection rules in load order */
+	size_t nall;
+	struct sigma_rule **global;        /* rules that apply to every event */
+	size_t nglobal;
+	struct route_bucket *buckets;
+	size_t nbuckets;                   /* a power of two */
+};
+
+/* sigma_yaml.c: the tree of every document of a file. */
+typedef int (*ydoc_fn)(void *ctx, const struct ynode *doc);
+int yaml_parse_docs(struct arena *a, const char *text, size_t len, ydoc_fn fn, void *ctx,
+		    char *errbuf, size_t errsize);
+
+/* sigma_rule.c: build one rule from its (merged) document. */
+int sigma_build_rule(struct sigma_ruleset *rs, const char *path, const struct ynode *doc,
+		     struct sigma_rule **out, char *reason, size_t rsize);
+
+/* sigma_cond.c: parse a condition over the rule's selections. */
+int sigma_cond_parse(struct arena *a, const char *text, const struct ssel *sels, size_t nsels,
+		     struct cnode **out, char *reason, size_t rsize);
+
+/* sigma_value.c: compile one value (after modifiers) of a field. */
+int sigma_fold(const char *s, size_t n, struct buf *out);
+size_t sigma_fold_into(const char *s, size_t n, char *out);   /* out holds 4*n bytes */
+
+/* sigma_match.c */
+struct sigma_scratch {
+	const struct event *ev;
+	uint32_t gen;
+	uint32_t *fold_gen;       /* per field index */
+	size_t *fold_off, *fold_len;
+	size_t nfold;
+	char *fold_buf;
+	size_t fold_used, fold_cap;
+	void *md;                 /* pcre2_match_data */
+	const struct ls_alt *alt;  /* the route alternative being evaluated (renames) */
+};
+int sigma_eval_detect(struct sigma_scratch *s, const struct sdetect *d);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * test_sigma.c: unit tests for detect/sigma: the data-driven cases under
+ * tests/data/sigma/NNNN-<case>.txt (a rule, events and what each must give,
+ * or the reason the rule must be rejected), the SigmaHQ corpus (at least
+ * 99% loaded, every deprecated aggregation rejected) and log-source routing.
+ *
+ * A case file has sections started by "--- NAME" lines:
+ *   --- rule         YAML (one or more documents)
+ *   --- placeholder  "NAME VALUE..." lines for the expand modifier
+ *   --- events       "match {json}" or "nomatch {json}" lines: the event
+ *                    must (not) make any loaded rule fire through sigma_match
+ *   --- reject       a text the rejection reason of some rule must contain
+ *   --- loaded       the number of rules that must load
+ * Events are built by hand from flat JSON (arrays give one field per
+ * element, numbers keep their text), independently of the event decoder.
+ */
+#include "unit.h"
+
+#include "detect/event.h"
+#include "detect/sigma.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <jansson.h>
+
+/* An event built from a flat JSON object; the strings live in a side arena. */
+struct tev {
+	struct event ev;
+	char *store[256];
+	size_t nstore;
+};
+
+static const char *keep(struct tev *t, const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	assert_non_null(p);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	assert_true(t->nstore < 256);
+	t->store[t->nstore++] = p;
+	return p;
+}
+
+static void add_field(struct tev *t, const char *name, const json_t *v)
+{
+	struct event_field *f;
+	char num[64];
+
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+			add_field(t, name, x);
+		return;
+	}
+	if (t->ev.n == t->ev.cap) {
+		t->ev.cap = t->ev.cap ? t->ev.cap * 2 : 8;
+		t->ev.fields = realloc(t->ev.fields, t->ev.cap * sizeof(*t->ev.fields));
+		assert_non_null(t->ev.fields);
+	}
+	f = &t->ev.fields[t->ev.n++];
+	memset(f, 0, sizeof(*f));
+	f->name = keep(t, name, strlen(name));
+	f->name_len = strlen(name);
+	f->hash = event_name_hash(name, f->name_len);
+	if (json_is_string(v)) {
+		f->type = EV_STRING;
+		f->value = keep(t, json_string_value(v), json_string_length(v));
+		f->value_len = json_string_length(v);
+	} else if (json_is_integer(v) || json_is_real(v)) {
+		if (json_is_integer(v))
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else
+			snprintf(num, sizeof(num), "%g", json_real_value(v));
+		f->type = EV_NUMBER;
+		f->value = keep(t, num, strlen(num));
+		f->value_len = strlen(num);
+	} else if (json_is_boolean(v)) {
+		f->type = EV_BOOL;
+		f->value = json_is_true(v) ? "true" : "false";
+		f->value_len = strlen(f->value);
+	} else {
+		f->type = EV_NULL;
+		f->value = "";
+	}
+}
+
+static void tev_build(struct tev *t, const char *json)
+{
+	json_error_t je;
+	json_t *o = json_loads(json, 0, &je);
+	const char *k;
+	json_t *v;
+
+	if (!o)
+		print_error("bad event json '%s': %s\n", json, je.text);
+	assert_non_null(o);
+	memset(t, 0, sizeof(*t));
+	t->ev.profile = PROFILE_FLAT;
+	json_object_foreach(o, k, v)
+		add_field(t, k, v);
+	json_decref(o);
+}
+
+static void tev_free(struct tev *t)
+{
+	for (size_t i = 0; i < t->nstore; i++)
+		free(t->store[i]);
+	free(t->ev.fields);
+}
+
+/* What the loader reported. */
+struct reports {
+	char reasons[4096];
+	int loaded, rejected;
+};
+
+static void on_report(void *ctx, const char *path, const char *id, const char *title, int loaded,
+		      const char *reason)
+{
+	struct reports *r = ctx;
+	size_t n = strlen(r->reasons);
+
+	(void)path;
+	(void)id;
+	(void)title;
+	if (loaded) {
+		r->loaded++;
+		return;
+	}
+	r->rejected++;
+	snprintf(r->reasons + n, sizeof(r->reasons) - n, "%s\n", reason);
+}
+
+static void count_match(void *ctx, const struct sigma_rule *rule)
+{
+	(void)rule;
+	(*(int *)ctx)++;
+}
+
+/* Run one case file; returns the number of checks made. */
+static int run_case(const char *path)
+{
+	struct buf text = BUF_INIT, rule = BUF_INIT;
+	struct sigma_ruleset *rs = NULL;
+	struct sigma_scratch *s = NULL;
+	struct reports rep;
+	struct err e;
+	char section[32] = "";
+	char *line, *save = NULL;
+	int checks = 0, want_loaded = -1;
+	const char *want_reject[16];
+	int nreject = 0;
+	struct { char *json; int want; int line; } evs[64];
+	int nev = 0, lineno = 0;
+
+	memset(&rep, 0, sizeof(rep));
+	err_clear(&e);
+	assert_int_equal(fs_read_file(path, &text, &e), 0);
+	assert_int_equal(sigma_ruleset_new(&rs, &e), 0);
+	for (line = strtok_r(text.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (!strncmp(line, "--- ", 4)) {
+			snprintf(section, sizeof(section), "%s", line + 4);
+			continue;
+		}
+		if (!strcmp(section, "rule")) {
+			buf_adds(&rule, line);
+			buf_addch(&rule, '\n');
+		} else if (!strcmp(section, "placeholder")) {
+			const char *vals[16];
+			size_t n = 0;
+			char *tok, *sv = NULL, *name = strtok_r(line, " ", &sv);
+			while ((tok = strtok_r(NULL, " ", &sv)) && n < 16)
+				vals[n++] = tok;
+			assert_int_equal(sigma_ruleset_placeholder(rs, name, vals, n, &e), 0);
+		} else if (!strcmp(section, "events") && line[0] != '#') {
+			int m = !strncmp(line, "match ", 6);
+			assert_true(m || !strncmp(line, "nomatch ", 8));
+			assert_true(nev < 64);
+			evs[nev].json = line + (m ? 6 : 8);
+			evs[nev].line = lineno;
+			evs[nev++].want = m;
+		} else if (!strcmp(section, "reject") && line[0] && nreject < 16) {
+			want_reject[nreject++] = line;
+		} else if (!strcmp(section, "loaded")) {
+			want_loaded = atoi(line);
+		}
+	}
+	if (sigma_load_text(rs, path, rule.data, rule.len, on_report, &rep, &e)) {
+		print_error("%s: %s\n", path, err_msg(&e));
+		fail();
+	}
+	for (int i = 0; i < nreject; i++, checks++)
+		if (!strstr(rep.reasons, want_reject[i])) {
+			print_error("%s: no rejection containing '%s' (got: %s)\n", path, want_reject[i],
+				    rep.reasons);
+			fail();
+		}
+	if (!nreject && rep.rejected) {
+		print_error("%s: unexpected rejection: %s\n", path, rep.reasons);
+		fail();
+	}
+	if (want_loaded >= 0) {
+		assert_int_equal(rep.loaded, want_loaded);
+		checks++;
+	}
+	assert_int_equal(sigma_ruleset_compile(rs, &e), 0);
+	assert_int_equal(sigma_scratch_new(rs, &s, &e), 0);
+	for (int i = 0; i < nev; i++, checks++) {
+		struct tev t;
+		int hits = 0;
+
+		tev_build(&t, evs[i].json);
+		assert_int_equal(sigma_match(rs, s, &t.ev, count_match, &hits), 0);
+		if ((hits > 0) != evs[i].want) {
+			print_error("%s:%d: expected %s for %s\n", path, evs[i].line,
+				    evs[i].want ? "a match" : "no match", evs[i].json);
+			fail();
+		}
+		tev_free(&t);
+	}
+	sigma_scratch_free(s);
+	sigma_ruleset_free(rs);
+	buf_release(&text);
+	buf_release(&rule);
+	return checks;
+}
+
+static int is_case(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 4 && !strcmp(d->d_name + n - 4, ".txt");
+}
+
+static void test_cases(void **state)
+{
+	const char *dir = getenv("IRDESK_TESTDATA");
+	char path[1024];
+	struct dirent **list;
+	int n, checks = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sigma", dir && *dir ? dir : "tests/data");
+	n = scandir(path, &list, is_case, alphasort);
+	assert_true(n > 0);
+	for (int i = 0; i < n; i++) {
+		char file[1300];
+		snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
+		checks += run_case(file);
+		free(list[i]);
+	}
+	free(list);
+	print_message("# %d cases, %d checks\n", n, checks);
+	assert_true(checks > n);
+}
+
+/* Every rule of the corpus: how many load, and the unsupported ones. */
+struct corpus {
+	int loaded, rejected, agg_rejected, agg_loaded;
+};
+
+/* Does a condition line of the file use an aggregation or near? */
+static int uses_aggregation(const char *path)
+{
+	struct buf b = BUF_INIT;
+	int found = 0;
+
+	if (fs_read_file(path, &b, NULL) == 0)
+		for (char *l = strstr(b.data, "condition:"); l && !found;
+		     l = strstr(l + 1, "condition:")) {
+			char *end = strchr(l, '\n');
+			size_t n = end ? (size_t)(end - l) : strlen(l);
+			char line[512];
+
+			snprintf(line, sizeof(line), "%.*s", (int)(n < 511 ? n : 511), l);
+			if (strchr(line, '#'))
+				*strchr(line, '#') = '\0';
+			found = strstr(line, "| count") || strstr(line, "|count") || strstr(line, "| sum") ||
+				strstr(line, " near ") || strstr(line, "count(");
+		}
+	buf_release(&b);
+	return found;
+}
+
+static void on_corpus(void *ctx, const char *path, const char *id, const char *title, int loaded,
+		      const char *reason)
+{
+	struct corpus *c = ctx;
+
+	(void)id;
+	(void)title;
+	if (loaded && strstr(path, "/unsupported/") && uses_aggregation(path)) {
+		print_error("%s: loaded despite a deprecated aggregation\n", path);
+		c->agg_loaded++;
+	}
+	if (loaded)
+		c->loaded++;
+	else
+		c->rejected++;
+	if (reason && (strstr(reason, "deprecated aggregation") || strstr(reason, "'near'")))
+		c->agg_rejected++;
+}
+
+static void test_corpus(void **state)
+{
+	static const char *const folders[] = { "rules", "rules-emerging-threats",
+					       "rules-threat-hunting" };
+	const char *corpus = unit_corpus_dir();
+	struct sigma_ruleset *rs;
+	struct corpus c;
+	struct err e;
+	char path[1024];
+
+	(void)state;
+	if (!corpus) {
+		skip();
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sigma_ruleset_new(&rs, &e), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/sigma/%s", corpus, folders[i]);
+		assert_int_equal(sigma_load_path(rs, path, on_corpus, &c, &e), 0);
+	}
+	print_message("# corpus: %d loaded, %d rejected\n", c.loaded, c.rejected);
+	assert_true(c.loaded > 3000);
+	assert_true((double)c.loaded >= 0.99 * (c.loaded + c.rejected));
+	assert_int_equal(sigma_ruleset_compile(rs, &e), 0);
+	sigma_ruleset_free(rs);
+}
+
+static void test_unsupported(void **state)
+{
+	const char *corpus = unit_corpus_dir();
+	struct sigma_ruleset *rs;
+	struct corpus c;
+	struct err e;
+	char path[1024];
+
+	(void)state;
+	if (!corpus) {
+		skip();
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sigma_ruleset_new(&rs, &e), 0);
+	snprintf(path, sizeof(path), "%s/sigma/unsupported", corpus);
+	assert_int_equal(sigma_load_path(rs, path, on_corpus, &c, &e), 0);
+	print_message("# unsupported: %d rejected for aggregations or near, %d loaded\n",
+		      c.agg_rejected, c.loaded);
+	assert_int_equal(c.agg_loaded, 0);
+	assert_true(c.agg_rejected >= 40);
+	sigma_ruleset_free(rs);
+}
+
+static void test_path_errors(void **state)
+{
+	struct sigma_ruleset *rs;
+	struct err e;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(sigma_ruleset_new(&rs, &e), 0);
+	assert_int_equal(sigma_load_path(rs, "/nonexistent/rules", NULL, NULL, &e), ERR_NOTFOUND);
+	assert_non_null(strstr(e.msg, "/nonexistent/rules"));
+	sigma_ruleset_free(rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_path_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
