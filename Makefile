@@ -47,7 +47,7 @@ REL_OBJ  = $(patsubst %.c,$(B)/rel/%.o,$(LIBSRC) $(B)/gen/embedded.c)
 TEST_OBJ = $(patsubst %.c,$(B)/test/%.o,$(LIBSRC) $(B)/gen/embedded.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(B)/test/unit/%,$(UNIT))
 
-.PHONY: all run test test-build bench deps clean check-deps
+.PHONY: all run test test-build bench deps clean check-deps FORCE
 all: irdesk
 
 deps:
@@ -76,7 +76,12 @@ $(B)/embedgen: scripts/embedgen.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -o $@ $<
 
-$(B)/gen/embedded.c: $(B)/embedgen $(DATA)
+# The list of data files itself: adding an older file must regenerate too.
+$(B)/gen/data.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATA)' | cmp -s - $@ || echo '$(DATA)' > $@
+
+$(B)/gen/embedded.c: $(B)/embedgen $(DATA) $(B)/gen/data.list
 	@mkdir -p $(@D)
 	$(B)/embedgen data $(patsubst data/%,%,$(DATA)) > $@.tmp && mv $@.tmp $@
 

@@ -223,7 +223,7 @@ static int missed;
 static void row(const char *figure, const char *value, const char *base, const char *ratio,
 		const char *target, int met)
 {
-	printf("%-44s %-26s %-22s %-9s %-14s %s\n", figure, value, base, ratio, target,
+	printf("%-44s %-26s %-26s %-9s %-14s %s\n", figure, value, base, ratio, target,
 	       met < 0 ? "-" : met ? "yes" : "NO");
 }
 
@@ -332,9 +332,9 @@ int main(int argc, char **argv)
 
 	printf("rules: %zu loaded, %zu rejected; %zu matches over the stream\n",
 	       sigma_ruleset_loaded(rs), sigma_ruleset_rejected(rs), c.matches);
-	printf("\n%-44s %-26s %-22s %-9s %-14s %s\n", "figure", "irdesk", "baseline (yajl)",
+	printf("\n%-44s %-26s %-26s %-9s %-14s %s\n", "figure", "irdesk", "baseline (yajl)",
 	       "ratio", "target", "met?");
-	for (int i = 0; i < 44 + 26 + 22 + 9 + 14 + 5 + 5; i++)
+	for (int i = 0; i < 44 + 26 + 26 + 9 + 14 + 5 + 5; i++)
 		putchar('-');
 	putchar('\n');
 	rate(b, sizeof(b), (double)s.len, (double)events, yajl_s);

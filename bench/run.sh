@@ -1,11 +1,13 @@
 #!/bin/sh
 # bench/run.sh: run the benchmarks under bench/ and keep their output in
 # bench/out/ (git-ignored): the store (bench_store, issue 2), then HTTP
-# (bench_http.sh, issue 3). `make bench` builds ./irdesk and the benchmark
-# binaries first, then calls this. Arguments go to bench_store unchanged;
+# (bench_http.sh, issue 3), then detection (bench_detect, issue 6).
+# `make bench` builds ./irdesk and the benchmark binaries first, then calls
+# this. Arguments go to bench_store unchanged;
 # bench_http.sh takes its settings from the environment (BENCH_HTTP_DURATION,
-# BENCH_HTTP_CONNECTIONS, BENCH_HTTP_THREADS). BENCH=store or BENCH=http runs
-# only that one.
+# BENCH_HTTP_CONNECTIONS, BENCH_HTTP_THREADS); bench_detect reads the corpus
+# from IRDESK_CORPUS (default ../shared/data). BENCH=store, BENCH=http or
+# BENCH=detect runs only that one.
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -70,5 +72,28 @@ if [ "$which" = all ] || [ "$which" = http ]; then
 	rc_http=$(report http "$(cat "$rcfile")" "$out")
 fi
 
+rc_detect=0
+if [ "$which" = all ] || [ "$which" = detect ]; then
+	[ "$which" = all ] && echo
+	bin=${B:-build}/bench/bench_detect
+	out=bench/out/detect.txt
+	if [ ! -x "$bin" ]; then
+		echo "bench: $bin is missing: run 'make bench'" >&2
+		rc_detect=1
+	else
+		# The shared corpus beside the project, unless IRDESK_CORPUS says otherwise.
+		if [ -z "${IRDESK_CORPUS:-}" ] && [ -d ../shared/data ]; then
+			IRDESK_CORPUS=$(cd ../shared/data && pwd); export IRDESK_CORPUS
+		fi
+		if [ "$json" -eq 1 ]; then
+			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
+		else
+			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out"
+		fi
+		rc_detect=$(report detect "$(cat "$rcfile")" "$out")
+	fi
+fi
+
 [ "$rc_store" -ne 0 ] && exit "$rc_store"
-exit "$rc_http"
+[ "$rc_http" -ne 0 ] && exit "$rc_http"
+exit "$rc_detect"

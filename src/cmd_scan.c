@@ -125,8 +125,12 @@ static int on_event(void *ctx, const struct event *ev, size_t index, size_t offs
 
 	(void)offset;
 	r->index = index;
-	return sigma_match(r->rs, r->scratch, ev, on_match, r) ? err_set(err, ERR_INTERNAL,
-		"%s: event %zu: matching failed", r->file, index) : 0;
+	if (sigma_match(r->rs, r->scratch, ev, on_match, r) != 0)
+		return err_set(err, ERR_INTERNAL, "%s: event %zu: matching failed", r->file, index);
+	/* A reader that went away (scan | head) ends the scan. */
+	if (ferror(r->out))
+		return err_set(err, ERR_IO, "cannot write output");
+	return 0;
 }
 
 static double now_s(void)

@@ -319,14 +319,32 @@ static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
 static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 {
 	const unsigned char *s = d->p + 1, *end = d->end;
-	char *out, *o;
+	char *out, *o, *lim;
 	int rc;
 
-	/* Unescaped text is never longer than its JSON; 16 more for whole-vector stores. */
-	rc = arena_reserve(d, (size_t)(end - s) + 17);
+	/*
+	 * The output grows as it goes (by doubling), so the arena stays near
+	 * the size of the event however much input follows it. Before each
+	 * write there is room for a whole 16-byte store plus the NUL.
+	 */
+#define ROOM(n)                                                                   \
+	do {                                                                      \
+		if ((size_t)(lim - o) < (size_t)(n)) {                            \
+			size_t used_ = (size_t)(o - out);                         \
+			rc = arena_reserve(d, used_ + (size_t)(n) + 64);          \
+			if (rc)                                                   \
+				return rc;                                        \
+			out = d->e->arena + d->e->arena_len;                      \
+			o = out + used_;                                          \
+			lim = d->e->arena + d->e->arena_cap;                      \
+		}                                                                 \
+	} while (0)
+
+	rc = arena_reserve(d, 256);
 	if (rc)
 		return rc;
 	out = o = d->e->arena + d->e->arena_len;
+	lim = d->e->arena + d->e->arena_cap;
 	for (;;) {
 		unsigned c;
 
@@ -343,6 +361,7 @@ static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 							 _mm_cmplt_epi8(v, space));
 				unsigned bits = (unsigned)_mm_movemask_epi8(m);
 
+				ROOM(17);
 				_mm_storeu_si128((__m128i *)(void *)o, v);
 				if (bits) {
 					unsigned k = (unsigned)__builtin_ctz(bits);
@@ -355,6 +374,7 @@ static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 			}
 		}
 #endif
+		ROOM(5);
 		if (s >= end)
 			return d->truncated ? fail_too_long(d)
 					    : fail(d, d->p, ERR_PARSE, "unterminated string");
@@ -388,8 +408,7 @@ static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 					s += 6;
 				}
-				/* At most 4 bytes out for 6 or 12 in. */
-				o = put_utf8(o, (unsigned long)cp);
+				o = put_utf8(o, (unsigned long)cp); /* at most 4 bytes */
 				s += 6;
 				break;
 			}
@@ -403,7 +422,7 @@ static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 
 			if (!n)
 				return fail(d, s, ERR_PARSE, "invalid UTF-8 in string");
-			memcpy(o, s, n);
+			memcpy(o, s, n); /* at most 4 bytes */
 			o += n;
 			s += n;
 		} else {
@@ -411,6 +430,7 @@ static int parse_string(struct dec *d, uint32_t *off, size_t *len)
 			s++;
 		}
 	}
+#undef ROOM
 	*o = '\0';
 	*off = (uint32_t)d->e->arena_len;
 	*len = (size_t)(o - out);

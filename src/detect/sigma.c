@@ -158,8 +158,9 @@ static void drop_compiled(struct sigma_ruleset *rs)
 	rs->nbuckets = 0;
 	free(rs->all_rules);
 	free(rs->global);
-	rs->all_rules = rs->global = NULL;
-	rs->nall = rs->nglobal = 0;
+	free(rs->global_win);
+	rs->all_rules = rs->global = rs->global_win = NULL;
+	rs->nall = rs->nglobal = rs->nglobal_win = 0;
 	for (struct sigma_rule *r = rs->first; r; r = r->next) {
 		free(r->filters);
 		r->filters = NULL;
@@ -508,16 +509,19 @@ int sigma_ruleset_compile(struct sigma_ruleset *rs, struct err *e)
 		goto oom;
 	rs->all_rules = calloc(rs->nrules + 1, sizeof(*rs->all_rules));
 	rs->global = calloc(rs->nrules + 1, sizeof(*rs->global));
-	if (!rs->all_rules || !rs->global)
+	rs->global_win = calloc(rs->nrules + 1, sizeof(*rs->global_win));
+	if (!rs->all_rules || !rs->global || !rs->global_win)
 		goto oom;
 	for (struct sigma_rule *r = rs->first; r; r = r->next) {
 		if (r->kind != RK_DETECT)
 			continue;
 		rs->all_rules[rs->nall++] = r;
 		r->route = logsource_route(rs->ls, r->product, r->category, r->service);
-		if (!r->route)
+		if (!r->route) {
 			rs->global[rs->nglobal++] = r;
-		else
+			if (!r->product || !strcmp(r->product, "windows"))
+				rs->global_win[rs->nglobal_win++] = r;
+		} else
 			for (size_t a = 0; a < r->route->nalts; a++)
 				nent += r->route->alts[a].nch *
 					(r->route->alts[a].neid ? r->route->alts[a].neid : 1);
@@ -653,8 +657,9 @@ int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const s
 	const struct event_field *f;
 	size_t p = 0;
 	char ch[256];
-	size_t chlen = 0;
+	size_t chlen = 0, ngl;
 	long eid = -2;
+	struct sigma_rule *const *gl;
 
 	if (!rs->compiled)
 		return ERR_INVALID;
@@ -690,7 +695,13 @@ int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const s
 				lists[1] = b;
 		}
 	}
-	/* Merge the routed lists and the global list in load order. */
+	/*
+	 * An event with a Channel comes from a Windows event log: of the
+	 * unrouted rules, only those for Windows (or no product) apply to it.
+	 * Then merge the routed lists and that list in load order.
+	 */
+	gl = chlen ? rs->global_win : rs->global;
+	ngl = chlen ? rs->nglobal_win : rs->nglobal;
 	for (;;) {
 		const struct sigma_rule *best = NULL;
 		const struct ls_alt *alt = NULL;
@@ -703,8 +714,8 @@ int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const s
 				alt = lists[k]->v[pos[k]].alt;
 				which = k;
 			}
-		if (pos[2] < rs->nglobal && (!best || rs->global[pos[2]]->index < best->index)) {
-			best = rs->global[pos[2]];
+		if (pos[2] < ngl && (!best || gl[pos[2]]->index < best->index)) {
+			best = gl[pos[2]];
 			alt = NULL;
 			which = 2;
 		}

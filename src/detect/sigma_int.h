@@ -175,18 +175,28 @@ struct sigma_ruleset {
 	/* After compile: rules by route. */
 	struct sigma_rule **all_rules;     /* detection rules in load order */
 	size_t nall;
-	struct sigma_rule **global;        /* rules that apply to every event */
+	struct sigma_rule **global;        /* unrouted rules: they apply to every event */
 	size_t nglobal;
+	struct sigma_rule **global_win;    /* of those, the ones for Windows or no product */
+	size_t nglobal_win;
 	struct route_bucket *buckets;
 	size_t nbuckets;                   /* a power of two */
 };
 
-/* sigma_yaml.c: the tree of every document of a file. */
+/*
+ * sigma_yaml.c: the tree of every document of a file, handed to fn one by
+ * one. Returns 0, 1 on a YAML error (message in errbuf), ERR_NOMEM, or what
+ * fn returned when that was not 0.
+ */
 typedef int (*ydoc_fn)(void *ctx, const struct ynode *doc);
 int yaml_parse_docs(struct arena *a, const char *text, size_t len, ydoc_fn fn, void *ctx,
 		    char *errbuf, size_t errsize);
 
-/* sigma_rule.c: build one rule from its (merged) document. */
+/*
+ * sigma_rule.c: build one rule from its (merged) document. Returns 0 (built),
+ * 1 (rejected: the reason is in reason; *out still holds its id and title)
+ * or ERR_NOMEM.
+ */
 int sigma_build_rule(struct sigma_ruleset *rs, const char *path, const struct ynode *doc,
 		     struct sigma_rule **out, char *reason, size_t rsize);
 

@@ -161,7 +161,15 @@ static int server_key(struct store *st, unsigned char key[KEY_LEN], struct err *
 	struct stmt *s;
 	int rc, found;
 
+	if (st->server_key_cached) {
+		memcpy(key, st->server_key, KEY_LEN);
+		return 0;
+	}
 	rc = read_server_key(st, key, &found, e);
+	if (!rc && found) {
+		memcpy(st->server_key, key, KEY_LEN);
+		st->server_key_cached = 1;
+	}
 	if (rc || found)
 		return rc;
 	randombytes_buf(fresh, sizeof(fresh));

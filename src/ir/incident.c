@@ -360,14 +360,31 @@ int incident_get(struct store *st, const struct actor *who, const char *hid,
 		 struct incident *out, struct err *e)
 {
 	char canon[INCIDENT_HID_MAX];
-	int64_t id;
+	struct stmt *s;
 	int rc;
 
 	incident_init(out);
-	rc = incident_resolve(st, who, hid, ACT_INCIDENT_READ, &id, canon, e);
+	rc = hid_canon(hid, canon, e);
 	if (rc)
 		return rc;
-	return load_by_id(st, id, out, e);
+	/* One query: load by the human id, then check who may see it. */
+	rc = store_prepare(st, "SELECT " INCIDENT_COLUMNS "WHERE i.hid = ?", &s, e);
+	if (rc)
+		return rc;
+	stmt_bind_text(s, 1, canon);
+	rc = stmt_step(s, e);
+	if (rc == 1)
+		rc = incident_from_row(s, out) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+	else if (rc == 0)
+		rc = err_set(e, ERR_NOTFOUND, "incident %s not found", canon);
+	stmt_done(s);
+	if (!rc)
+		rc = authz_incident(st, who, ACT_INCIDENT_READ, out->id, canon, e);
+	if (rc) {
+		incident_release(out);
+		incident_init(out);
+	}
+	return rc;
 }
 
 /* JSON */
@@ -1587,7 +1604,6 @@ int incident_members(struct store *st, const struct actor *who, const char *hid,
 		     json_t **out, struct err *e)
 {
 	char canon[INCIDENT_HID_MAX];
-	struct stmt *s;
 	int64_t id;
 	int rc;
 
@@ -1595,6 +1611,15 @@ int incident_members(struct store *st, const struct actor *who, const char *hid,
 	rc = incident_resolve(st, who, hid, ACT_INCIDENT_READ, &id, canon, e);
 	if (rc)
 		return rc;
+	return incident_member_list(st, id, out, e);
+}
+
+int incident_member_list(struct store *st, int64_t id, json_t **out, struct err *e)
+{
+	struct stmt *s;
+	int rc;
+
+	*out = NULL;
 	rc = store_prepare(st, "SELECT u.username, u.display_name, m.role, u.external, m.added_at "
 			       "FROM incident_members m JOIN users u ON u.id = m.user_id "
 			       "WHERE m.incident_id = ? ORDER BY u.username", &s, e);

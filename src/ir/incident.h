@@ -251,6 +251,10 @@ int incident_member_remove(struct store *st, const struct actor *who, const char
 int incident_members(struct store *st, const struct actor *who, const char *hid,
 		     json_t **out, struct err *e);
 
+/* Members of the incident with internal id id, without checking who asks:
+ * for callers that have just loaded it with incident_get. */
+int incident_member_list(struct store *st, int64_t id, json_t **out, struct err *e);
+
 /* For ir/ modules: the internal id of a visible incident after checking act. */
 int incident_resolve(struct store *st, const struct actor *who, const char *hid,
 		     enum action act, int64_t *id, char canon_hid[INCIDENT_HID_MAX],

@@ -189,7 +189,9 @@ void store_close(struct store *st)
 	if (st->in_tx) {
 		st->drv->rollback(st);
 		st->in_tx = 0;
+		st->read_tx = 0;
 	}
+	explicit_bzero(st->server_key, sizeof(st->server_key));
 	st->drv->close(st);
 }
 
@@ -212,11 +214,38 @@ static int run_cached(struct store *st, const char *sql, struct err *e)
 	return rc;
 }
 
+int store_read_begin(struct store *st, struct err *e)
+{
+	int rc;
+
+	if (st->in_tx)
+		return 0;
+	rc = run_cached(st, "BEGIN", e);
+	if (!rc) {
+		st->in_tx = 1;
+		st->read_tx = 1;
+	}
+	return rc;
+}
+
+void store_read_end(struct store *st)
+{
+	if (!st->read_tx || st->in_tx != 1)
+		return;
+	if (run_cached(st, "COMMIT", NULL))
+		st->drv->rollback(st);
+	st->in_tx = 0;
+	st->read_tx = 0;
+}
+
 int store_begin(struct store *st, struct err *e)
 {
 	char sql[32];
 	int rc;
 
+	/* A write inside a read transaction: end the read, then lock for writing. */
+	if (st->read_tx && st->in_tx == 1)
+		store_read_end(st);
 	if (st->in_tx) {
 		/* Nested: a savepoint, so the inner unit can fail on its own. */
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->in_tx);
@@ -249,6 +278,7 @@ int store_commit(struct store *st, struct err *e)
 	if (rc)
 		st->drv->rollback(st);
 	st->in_tx = 0;
+	st->read_tx = 0;
 	return rc;
 }
 
@@ -269,6 +299,7 @@ void store_rollback(struct store *st)
 	}
 	st->drv->rollback(st);
 	st->in_tx = 0;
+	st->read_tx = 0;
 }
 
 int store_prepare(struct store *st, const char *sql, struct stmt **out, struct err *e)

@@ -59,6 +59,11 @@ struct store_driver {
 struct store {
 	const struct store_driver *drv;
 	int in_tx;            /* open transaction depth: 0 none, 1 top, >1 savepoints */
+	int read_tx;          /* the open top transaction is a read transaction */
+	/* The database's server key once ir/auth has read it (it never changes
+	 * for a database): read on every API call otherwise. */
+	unsigned char server_key[32];
+	int server_key_cached;
 	int schema_version;   /* after open: the applied migration count */
 	char url[512];
 };
@@ -89,6 +94,15 @@ int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 /* Roll back the open transaction, if any. */
 void store_rollback(struct store *st);
+
+/*
+ * A read transaction: every query until store_read_end sees one snapshot,
+ * and the store takes its locks once instead of once per statement. A write
+ * (store_begin) inside it ends the read transaction first and then takes
+ * the write lock as usual. No-op inside another transaction.
+ */
+int store_read_begin(struct store *st, struct err *e);
+void store_read_end(struct store *st);
 
 /*
  * Prepare sql, or take it from the connection's cache: sql must be a string

@@ -356,7 +356,7 @@ int api_incident_get(struct request *rq, struct response *rs)
 
 	rc = incident_get(rq->st, &rq->actor, req_param(rq, 0), &inc, &rq->err);
 	if (!rc)
-		rc = incident_members(rq->st, &rq->actor, inc.hid, &members, &rq->err);
+		rc = incident_member_list(rq->st, inc.id, &members, &rq->err);
 	if (!rc)
 		rc = send_incident(rs, 200, &inc, members);
 	json_decref(members);

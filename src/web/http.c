@@ -269,7 +269,11 @@ static void dispatch(struct http_server *srv, struct request *rq, struct respons
 		fail(rq, rs, is_page, ERR_DENIED);
 		return;
 	}
+	/* Reads see one snapshot and lock the store once (a write inside ends it). */
+	if (!is_change(rq->method))
+		store_read_begin(rq->st, NULL);
 	rc = route->fn(rq, rs);
+	store_read_end(rq->st);
 	if (rc) {
 		if (!rq->err.code)
 			err_set(&rq->err, rc, "%s", err_str(rc));
@@ -497,7 +501,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 					  MHD_OPTION_THREAD_POOL_SIZE, threads,
 					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -509,7 +513,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 					  MHD_OPTION_THREAD_POOL_SIZE, threads,
 					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 					  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

@@ -255,6 +255,20 @@ static void test_decode_at(void **state)
 			 ERR_PARSE);
 	assert_non_null(strstr(err.msg, "offset 23:"));
 	event_release(&e);
+	/* A small event at the head of a big buffer keeps a small arena. */
+	{
+		struct buf big = BUF_INIT;
+
+		for (int i = 0; i < 100000; i++)
+			buf_adds(&big, "{\"a\":\"bcd\"}\n");
+		event_init(&e);
+		assert_int_equal(event_decode_at(&e, big.data, big.len, 0, PROFILE_AUTO, &next,
+						 &err), 0);
+		assert_int_equal(next, 11);
+		assert_true(e.arena_cap <= 4096);
+		event_release(&e);
+		buf_release(&big);
+	}
 }
 
 static void test_limits(void **state)
@@ -297,6 +311,38 @@ static void test_limits(void **state)
 	assert_string_equal(e.fields[0].value, "7");
 	event_release(&e);
 	buf_release(&b);
+}
+
+/* Long strings grow the arena while they are written: every byte arrives. */
+static void test_long_strings(void **state)
+{
+	struct buf in = BUF_INIT, want = BUF_INIT;
+	struct event e;
+	struct err err;
+
+	(void)state;
+	buf_adds(&in, "{\"k\":\"");
+	for (int i = 0; i < 20000; i++) {
+		/* Plain runs of varying length, escapes, raw and escaped UTF-8. */
+		buf_addf(&in, "%.*s\\n\u00e9\\u3042\\ud83d\\ude00\\\"", i % 37,
+			 "abcdefghijklmnopqrstuvwxyz0123456789");
+		buf_addf(&want, "%.*s\n\u00e9\u3042\U0001f600\"", i % 37,
+			 "abcdefghijklmnopqrstuvwxyz0123456789");
+	}
+	buf_adds(&in, "\"}");
+	assert_int_equal(buf_error(&in), 0);
+	event_init(&e);
+	err_clear(&err);
+	assert_int_equal(event_decode(&e, in.data, in.len, PROFILE_AUTO, &err), 0);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.fields[0].value_len, want.len);
+	assert_memory_equal(e.fields[0].value, want.data, want.len);
+	check_invariants(&e);
+	/* The arena stays near the size of the event, not of what follows it. */
+	assert_true(e.arena_cap < 4 * in.len);
+	event_release(&e);
+	buf_release(&in);
+	buf_release(&want);
 }
 
 /* The reader */
@@ -518,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_decode_at),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_long_strings),
 		cmocka_unit_test(test_scan_formats),
 		cmocka_unit_test(test_scan_errors),
 		cmocka_unit_test(test_scan_file),
