@@ -3,7 +3,7 @@
 
 UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/utf8.c src/util/json.c src/util/embed.c src/util/fs.c
-STORE  = src/store/store.c src/store/store_sqlite.c
+STORE  = src/store/store.c src/store/store_sqlite.c src/store/store_pg.c src/store/copy.c
 IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c \
          src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c src/detect/sigma_yaml.c \
@@ -12,16 +12,16 @@ WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i1
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
          src/web/page_incident.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_admin.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
-         src/cmd_task.c src/cmd_audit.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c
+         src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c
 LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(WEB) $(CMDS)
 MAIN   = src/main.c
 
-DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
+DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/sql/pg/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
          $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*))
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 
-PKGS   = sqlite3 jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8
+PKGS   = sqlite3 libpq jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8
 TPKGS  = cmocka
 
 # The build folder: helpers working side by side may each use their own
@@ -98,7 +98,7 @@ test-build: $(B)/test/irdesk $(UNIT_BIN)
 
 # make test: install what is missing, build with sanitizers, run everything.
 test:
-	@scripts/deps.sh
+	@TEST_DEPS=1 scripts/deps.sh
 	@$(MAKE) --no-print-directory test-build
 	@tests/run.sh
 

@@ -8,14 +8,20 @@
 set -eu
 
 # Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
-BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev"
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev libpq-dev"
 # Run: time zone data for display zones.
 RUN="tzdata"
-# Test: unit test library, the sqlite3 shell (tampering tests), jq (JSON in
+# Test: unit test library, the sqlite3 shell (tampering tests), PostgreSQL
+# (tests/pg.sh starts a throwaway server: the second backend's pass), jq (JSON in
 # end-to-end tests), curl (HTTP end-to-end tests), chromium and node (browser
 # tests; a node that is already installed, e.g. NodeSource's, which bundles
 # npm and conflicts with Debian's npm package, is kept).
-TEST="libcmocka-dev sqlite3 jq curl chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+# Only with TEST_DEPS=1 (`make test` and `make bench` set it): `make run`
+# needs none of them.
+TEST=""
+if [ "${TEST_DEPS:-0}" = 1 ] || [ "${BENCH_DEPS:-0}" = 1 ]; then
+	TEST="libcmocka-dev sqlite3 postgresql jq curl chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+fi
 # Benchmarks, only with BENCH_DEPS=1 (`make bench` sets it): wrk drives the
 # HTTP benchmark and nginx serves its static-file peer (bench/bench_http.sh).
 # Debian 12's nginx-light is only a metapackage over nginx plus a module.
@@ -50,7 +56,7 @@ fi
 
 # Browser tests: playwright-core (no bundled browsers) at the pinned version.
 top=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$top/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
+if [ -n "$TEST" ] && [ ! -d "$top/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
 	echo "deps: installing playwright-core (npm ci)" >&2
 	(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
