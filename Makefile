@@ -4,24 +4,28 @@
 UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/utf8.c src/util/json.c src/util/embed.c src/util/fs.c
 STORE  = src/store/store.c src/store/store_sqlite.c src/store/store_pg.c src/store/copy.c
-IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c \
+IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c src/ir/alert.c \
          src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c src/detect/sigma_yaml.c \
-         src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma.c
+         src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
+         src/detect/intake.c src/detect/ioc.c src/detect/watchlist.c
+MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail/mail_lookalike.c \
+         src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
-         src/web/page_incident.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_admin.c
+         src/web/page_incident.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_admin.c \
+         src/web/api_alert.c src/web/page_alert.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
-         src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c
-LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(WEB) $(CMDS)
+         src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c
+LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(MAIL) $(WEB) $(CMDS)
 MAIN   = src/main.c
 
 DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/sql/pg/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
-         $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*))
+         $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*)) $(sort $(wildcard data/mail/*))
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 
-PKGS   = sqlite3 libpq jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8
+PKGS   = sqlite3 libpq jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8 gmime-3.0 libpsl libidn2 icu-uc icu-i18n libhs
 TPKGS  = cmocka
 
 # The build folder: helpers working side by side may each use their own
@@ -119,7 +123,7 @@ $(B)/bench/bench_detect: bench/bench_detect.c $(REL_OBJ)
 
 bench:
 	@BENCH_DEPS=1 scripts/deps.sh
-	@$(MAKE) --no-print-directory irdesk $(B)/bench/bench_store $(B)/bench/bench_detect
+	@$(MAKE) --no-print-directory irdesk $(B)/bench/bench_store $(B)/bench/bench_detect $(B)/bench/bench_ioc
 	@B=$(B) bench/run.sh
 
 clean:

@@ -7,7 +7,8 @@
 # bench_http.sh takes its settings from the environment (BENCH_HTTP_DURATION,
 # BENCH_HTTP_CONNECTIONS, BENCH_HTTP_THREADS); bench_detect reads the corpus
 # from IRDESK_CORPUS (default ../shared/data). BENCH=store, BENCH=http or
-# BENCH=detect runs only that one.
+# BENCH=detect runs only that one (BENCH=pg: bench_pg.sh, PostgreSQL beside SQLite;
+# BENCH=ioc: bench_ioc, the IOC sweep against grep -F -f).
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -72,6 +73,19 @@ if [ "$which" = all ] || [ "$which" = http ]; then
 	rc_http=$(report http "$(cat "$rcfile")" "$out")
 fi
 
+# The store and API on PostgreSQL beside SQLite (bench_pg.sh, issue 8).
+rc_pg=0
+if [ "$which" = all ] || [ "$which" = pg ]; then
+	[ "$which" = all ] && echo
+	out=bench/out/pg.txt
+	if [ "$json" -eq 1 ]; then
+		{ bench/bench_pg.sh 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
+	else
+		{ bench/bench_pg.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	fi
+	rc_pg=$(report pg "$(cat "$rcfile")" "$out")
+fi
+
 rc_detect=0
 if [ "$which" = all ] || [ "$which" = detect ]; then
 	[ "$which" = all ] && echo
@@ -94,6 +108,39 @@ if [ "$which" = all ] || [ "$which" = detect ]; then
 	fi
 fi
 
+# The IOC sweep (bench_ioc, issue 6): 1,000,000 indicators against grep -F -f.
+rc_ioc=0
+if [ "$which" = all ] || [ "$which" = ioc ]; then
+	[ "$which" = all ] && echo
+	bin=${B:-build}/bench/bench_ioc
+	out=bench/out/ioc.txt
+	if [ ! -x "$bin" ]; then
+		echo "bench: $bin is missing: run 'make bench'" >&2
+		rc_ioc=1
+	else
+		if [ -z "${IRDESK_CORPUS:-}" ] && [ -d ../shared/data ]; then
+			IRDESK_CORPUS=$(cd ../shared/data && pwd); export IRDESK_CORPUS
+		fi
+		if [ "$json" -eq 1 ]; then
+			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
+		else
+			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out"
+		fi
+		rc_ioc=$(report ioc "$(cat "$rcfile")" "$out")
+	fi
+fi
+
+rc_mail=0
+if [ "$which" = all ] || [ "$which" = mail ]; then
+	[ "$which" = all ] && echo
+	out=bench/out/mail.txt
+	{ bench/bench_mail.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	rc_mail=$(report mail "$(cat "$rcfile")" "$out")
+fi
+
+[ "$rc_mail" -ne 0 ] && exit "$rc_mail"
 [ "$rc_store" -ne 0 ] && exit "$rc_store"
 [ "$rc_http" -ne 0 ] && exit "$rc_http"
+[ "$rc_pg" -ne 0 ] && exit "$rc_pg"
+[ "$rc_ioc" -ne 0 ] && exit "$rc_ioc"
 exit "$rc_detect"

@@ -8,7 +8,7 @@
 set -eu
 
 # Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
-BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev libpq-dev"
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev libhyperscan-dev libpq-dev libgmime-3.0-dev libpsl-dev libidn2-dev libicu-dev"
 # Run: time zone data for display zones.
 RUN="tzdata"
 # Test: unit test library, the sqlite3 shell (tampering tests), PostgreSQL

@@ -160,6 +160,7 @@ int cmd_init(int argc, char **argv, struct cli *c)
 	struct buf dbdir = BUF_INIT, evidence = BUF_INIT;
 	char otp[USER_OTP_LEN + 1] = "";
 	const char *url, *path, *shown;
+	char redacted[512];
 	int rc, done;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -190,7 +191,9 @@ int cmd_init(int argc, char **argv, struct cli *c)
 		url = CLI_DEFAULT_DB;
 	c->db_url = url;
 	path = sqlite_path(url);
-	shown = path ? path : url;
+	/* A password in a postgres:// URL goes into neither the output nor the audit log. */
+	store_url_redact(url, redacted, sizeof(redacted));
+	shown = path ? path : redacted;
 
 	if (path) {
 		dir_of(path, &dbdir);

@@ -8,6 +8,7 @@
 #include "detect/event.h"
 #include "detect/scan.h"
 #include "detect/sigma.h"
+#include "util/time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,30 +18,37 @@
 
 static const char usage_scan[] =
 	"usage: irdesk scan --rules PATH [--rules PATH...] [--profile auto|flat|evtx|winlogbeat]\n"
-	"                   [--json] [--stats] FILE...\n"
+	"                   [--time-field NAME] [--json] [--stats] FILE...\n"
 	"\n"
 	"Match the events of each FILE against Sigma rules and print one line per\n"
 	"(event, rule) match: FILE:N: LEVEL RULE-ID TITLE, where N is the 0-based\n"
 	"index of the JSON object in its file. A FILE holds JSON lines, one JSON\n"
 	"array of objects, or objects one after another (also pretty-printed);\n"
 	"'-' reads standard input. Exits 0 when the scan ran, matches or not.\n"
+	"Correlation rules fire over the stream of matches of all FILEs, in order,\n"
+	"with each event's time from its timestamp field; a firing prints a line\n"
+	"like a match, with the correlation's id, and the matches of rules only\n"
+	"correlations refer to are not printed unless one says generate: true.\n"
 	"\n"
 	"options:\n"
 	"  --rules PATH     a rule file, or a folder of *.yml rules (repeatable)\n"
 	"  --profile NAME   how events name their fields: auto (per event, the default),\n"
 	"                   flat, evtx (evtx_dump) or winlogbeat\n"
+	"  --time-field NAME  the event field that holds its time (default: the first of\n"
+	"                   UtcTime, TimeCreated_SystemTime, @timestamp, timestamp, ...)\n"
 	"  --json           one JSON object per match: file, event, rule, title, level\n"
 	"  --stats          print rules loaded and rejected, events, matches, MB/s and\n"
 	"                   events/s to standard error\n"
 	"  --help           show this help\n";
 
-enum { OPT_RULES = OPT__FIRST_CMD, OPT_PROFILE, OPT_STATS };
+enum { OPT_RULES = OPT__FIRST_CMD, OPT_PROFILE, OPT_STATS, OPT_TIME_FIELD };
 
 struct scan_opts {
 	const char **rules;
 	int nrules;
 	enum event_profile profile;
 	int stats;
+	const char *time_field;
 };
 
 static int scan_opt(void *ctx, int opt, const char *arg)
@@ -59,6 +67,9 @@ static int scan_opt(void *ctx, int opt, const char *arg)
 	case OPT_STATS:
 		o->stats = 1;
 		return 0;
+	case OPT_TIME_FIELD:
+		o->time_field = arg;
+		return 0;
 	}
 	return cli_usage_error(usage_scan, "unknown option");
 }
@@ -67,9 +78,14 @@ static int scan_opt(void *ctx, int opt, const char *arg)
 struct scan_run {
 	const struct sigma_ruleset *rs;
 	struct sigma_scratch *scratch;
+	struct sigma_corr_state *corr;  /* NULL when no rule is a correlation */
+	const char *time_field;
+	const struct event *ev;
+	int64_t time;
+	int failed;                     /* feeding a correlation ran out of memory */
 	const char *file;
 	size_t index;
-	size_t matches;
+	size_t matches, firings;
 	int json;
 	FILE *out;
 };
@@ -95,13 +111,11 @@ static void put_json_string(FILE *out, const char *s)
 	putc('"', out);
 }
 
-static void on_match(void *ctx, const struct sigma_rule *rule)
+static void print_match(struct scan_run *r, const struct sigma_rule *rule)
 {
-	struct scan_run *r = ctx;
 	const char *id = sigma_rule_id(rule), *title = sigma_rule_title(rule);
 	const char *level = sigma_rule_level(rule);
 
-	r->matches++;
 	if (r->json) {
 		fputs("{\"file\": ", r->out);
 		put_json_string(r->out, r->file);
@@ -118,6 +132,28 @@ static void on_match(void *ctx, const struct sigma_rule *rule)
 	}
 }
 
+static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group, int64_t time)
+{
+	struct scan_run *r = ctx;
+
+	(void)group;
+	(void)time;
+	r->firings++;
+	if (sigma_rule_generates(corr))
+		print_match(r, corr);
+}
+
+static void on_match(void *ctx, const struct sigma_rule *rule)
+{
+	struct scan_run *r = ctx;
+
+	r->matches++;
+	if (sigma_rule_generates(rule))
+		print_match(r, rule);
+	if (r->corr && sigma_correlate_feed(r->rs, r->corr, rule, r->ev, r->time, on_fire, r))
+		r->failed = 1;
+}
+
 static int on_event(void *ctx, const struct event *ev, size_t index, size_t offset,
 		    struct err *err)
 {
@@ -125,7 +161,10 @@ static int on_event(void *ctx, const struct event *ev, size_t index, size_t offs
 
 	(void)offset;
 	r->index = index;
-	if (sigma_match(r->rs, r->scratch, ev, on_match, r) != 0)
+	r->ev = ev;
+	if (r->corr)
+		r->time = sigma_event_time(ev, r->time_field, time_now());
+	if (sigma_match(r->rs, r->scratch, ev, on_match, r) != 0 || r->failed)
 		return err_set(err, ERR_INTERNAL, "%s: event %zu: matching failed", r->file, index);
 	/* A reader that went away (scan | head) ends the scan. */
 	if (ferror(r->out))
@@ -148,6 +187,7 @@ int cmd_scan(int argc, char **argv, struct cli *c)
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan_opts o;
@@ -208,7 +248,12 @@ int cmd_scan(int argc, char **argv, struct cli *c)
 		goto out;
 	}
 
+	if (sigma_ruleset_correlations(rs) && sigma_corr_state_new(0, &run.corr, &c->err)) {
+		rc = cli_fail(c);
+		goto out;
+	}
 	run.rs = rs;
+	run.time_field = o.time_field;
 	run.json = c->json;
 	run.out = stdout;
 	t0 = now_s();
@@ -233,9 +278,17 @@ int cmd_scan(int argc, char **argv, struct cli *c)
 			"%.1f MB/s, %.0f events/s\n", sigma_ruleset_loaded(rs),
 			sigma_ruleset_rejected(rs), events, run.matches, (double)bytes / 1e6 / secs,
 			(double)events / secs);
+		if (run.corr) {
+			uint64_t evicted;
+
+			sigma_corr_stats(run.corr, NULL, &evicted, NULL);
+			fprintf(stderr, "correlations: %zu fired, %llu groups evicted\n", run.firings,
+				(unsigned long long)evicted);
+		}
 	}
 	rc = 0;
 out:
+	sigma_corr_state_free(run.corr);
 	sigma_scratch_free(run.scratch);
 	sigma_ruleset_free(rs);
 	event_release(&ev);

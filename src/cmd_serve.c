@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "cmds.h"
+#include "detect/intake.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -21,13 +22,26 @@ static const char usage[] =
 	"  --tls-key PEM       the certificate's private key\n"
 	"  --threads N         worker threads (default: one per core, at least 2)\n"
 	"  --port-file PATH    write the port actually bound to PATH (for scripts)\n"
+	"  --rules PATH        Sigma rules for events sent to POST /api/v1/events: a file or\n"
+	"                      a folder of *.yml (repeatable; none: events are accepted and\n"
+	"                      nothing matches)\n"
+	"  --queue N           events waiting for detection at most (default 10000); when\n"
+	"                      full, POST /api/v1/events answers 503 with Retry-After\n"
+	"  --dedup-window SECS fold matches of one rule on one host and user within this\n"
+	"                      many seconds into one alert (default 600)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
-enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY };
+enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
+       O_WINDOW };
+
+#define RULES_MAX 64
 
 struct opts {
 	const char *listen, *port_file, *cert, *key;
 	int threads;
+	const char *rules[RULES_MAX];
+	int nrules;
+	long queue, window;
 };
 
 static int on_opt(void *ctx, int opt, const char *arg)
@@ -41,6 +55,23 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_PORTFILE: o->port_file = arg; return 0;
 	case O_CERT: o->cert = arg; return 0;
 	case O_KEY: o->key = arg; return 0;
+	case O_RULES:
+		if (o->nrules == RULES_MAX)
+			return cli_error(ERR_USAGE, "--rules: at most %d paths", RULES_MAX);
+		o->rules[o->nrules++] = arg;
+		return 0;
+	case O_QUEUE:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 10000000)
+			return cli_error(ERR_USAGE, "--queue: expected 1 to 10000000");
+		o->queue = v;
+		return 0;
+	case O_WINDOW:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 30 * 86400)
+			return cli_error(ERR_USAGE, "--dedup-window: expected 1 to 2592000 seconds");
+		o->window = v;
+		return 0;
 	case O_THREADS:
 		v = strtol(arg, &end, 10);
 		if (!*arg || *end || v < 1 || v > 64)
@@ -60,14 +91,22 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "port-file", required_argument, NULL, O_PORTFILE },
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "queue", required_argument, NULL, O_QUEUE },
+		{ "dedup-window", required_argument, NULL, O_WINDOW },
 		{ 0, 0, 0, 0 },
 	};
-	struct opts o = { "127.0.0.1:8080", NULL, NULL, NULL, 0 };
+	struct opts o;
 	struct http_config cfg;
+	struct intake_config icfg;
 	struct http_server *srv = NULL;
+	struct intake *in = NULL;
+	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
 
+	memset(&o, 0, sizeof(o));
+	o.listen = "127.0.0.1:8080";
 	if ((rc = cli_parse(c, argc, argv, longopts, usage, on_opt, &o)) >= 0)
 		return rc;
 	if (optind < argc)
@@ -82,27 +121,50 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/*
+	 * Detection first: its worker takes the events the server queues, and
+	 * rules that do not load stop the start. IRDESK_INTAKE_DELAY_MS slows
+	 * the worker down so that tests can fill the queue.
+	 */
+	memset(&icfg, 0, sizeof(icfg));
+	icfg.db_url = c->db_url;
+	icfg.rules = o.rules;
+	icfg.nrules = o.nrules;
+	icfg.queue_max = (size_t)o.queue;
+	icfg.window = o.window;
+	icfg.profile = PROFILE_AUTO;
+	icfg.tz = tz_name(c->tz);
+	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
+	if (intake_start(&icfg, &in, &c->err))
+		return cli_fail(c);
+
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.intake = in;
 	cfg.listen = o.listen;
 	cfg.db_url = c->db_url;
 	cfg.threads = o.threads;
 	cfg.tz = tz_name(c->tz);
 	cfg.tls_cert = o.cert;
 	cfg.tls_key = o.key;
-	if (http_start(&cfg, &srv, &c->err))
+	if (http_start(&cfg, &srv, &c->err)) {
+		intake_stop(in);
 		return cli_fail(c);
+	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
 		 http_tls(srv) ? "https" : "http", o.listen, http_port(srv), c->db_url);
 	if (o.port_file) {
 		FILE *f = fopen(o.port_file, "w");
 		if (!f || fprintf(f, "%d\n", http_port(srv)) < 0 || fclose(f) != 0) {
 			http_stop(srv);
+			intake_stop(in);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
 	sigwait(&set, &sig);
 	log_info("received %s: stopping (in-flight requests finish)", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
+	/* Every event the server accepted is matched and recorded before exit. */
+	intake_stop(in);
 	log_info("stopped");
 	return 0;
 }

@@ -16,6 +16,11 @@ int cmd_audit(int argc, char **argv, struct cli *c);
 int cmd_token(int argc, char **argv, struct cli *c);
 int cmd_scan(int argc, char **argv, struct cli *c);
 int cmd_rules(int argc, char **argv, struct cli *c);
+int cmd_mail(int argc, char **argv, struct cli *c);
+int cmd_ingest(int argc, char **argv, struct cli *c);
+int cmd_alert(int argc, char **argv, struct cli *c);
+int cmd_ioc(int argc, char **argv, struct cli *c);
+int cmd_db(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 
 #endif

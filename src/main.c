@@ -27,6 +27,11 @@ static const struct command {
 	{ "token", cmd_token, "create, list and revoke API tokens" },
 	{ "scan", cmd_scan, "match files of JSON events against Sigma rules, offline" },
 	{ "rules", cmd_rules, "check Sigma detection rules" },
+	{ "mail", cmd_mail, "analyse reported mails: verdict, reasons, indicators" },
+	{ "ingest", cmd_ingest, "run files of JSON events through detection into alerts" },
+	{ "alert", cmd_alert, "list, show and triage alerts" },
+	{ "ioc", cmd_ioc, "load, list and sweep IOC watchlists" },
+	{ "db", cmd_db, "copy a whole database to another backend" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -29,6 +29,7 @@ if [ -d "$top/../shared/data" ]; then export IRDESK_CORPUS=$(cd "$top/../shared/
 
 passed=0 failed=0 skipped=0
 failures=()
+faillogs=()
 
 count() { # $1 log file, $2 exit code, $3 name
 	local ok notok sk
@@ -41,7 +42,7 @@ count() { # $1 log file, $2 exit code, $3 name
 		echo "not ok - $3 exited with status $2" >> "$1"
 	fi
 	passed=$((passed + ok)); failed=$((failed + notok)); skipped=$((skipped + sk))
-	if [ "$notok" -gt 0 ]; then failures+=("$3"); fi
+	if [ "$notok" -gt 0 ]; then failures+=("$3"); faillogs+=("$1"); fi
 	printf '%-40s %4d passed %4d failed%s\n' "$3" "$ok" "$notok" \
 		"$([ "$sk" -gt 0 ] && echo " $sk skipped")"
 }
@@ -64,13 +65,52 @@ for t in tests/e2e/t[0-9]*.sh; do
 	count "$log" $? "$name"
 done
 
-for f in "${failures[@]}"; do
+# The PostgreSQL pass: the unit tests that open a store and the end-to-end
+# scripts of the store, incidents, audit, users, tokens and the API run again
+# from the same sources against a server tests/pg.sh starts and stops
+# (IRDESK_TEST_DB=pg; unit.h's unit_db_url and lib.sh's $DB follow it).
+# Results are named pg/unit/... and pg/e2e/...; IRDESK_PG=0 skips the pass.
+PG_UNIT="test_store test_audit test_auth test_actor test_incident test_task"
+PG_E2E="t0100 t0200 t0210 t0300 t0400 t0500 t0600 t0610 t0620 t0630 t0900 t0910 t0920"
+pg_list=()
+for t in $PG_UNIT; do
+	case "pg/unit/$t" in *"$pattern"*) [ -x "$build/test/unit/$t" ] && pg_list+=("$build/test/unit/$t") ;; esac
+done
+for p in $PG_E2E; do
+	for t in tests/e2e/$p-*.sh; do
+		[ -f "$t" ] || continue
+		case "pg/e2e/$(basename "$t" .sh)" in *"$pattern"*) pg_list+=("$t") ;; esac
+	done
+done
+if [ "${#pg_list[@]}" -gt 0 ] && [ "${IRDESK_PG:-1}" != 0 ]; then
+	if tests/pg.sh available && pgenv=$(tests/pg.sh start); then
+		eval "$pgenv"
+		trap 'tests/pg.sh stop "$IRDESK_PG_DIR"' EXIT
+		export IRDESK_TEST_DB=pg
+		mkdir -p "$out/pg"
+		for t in "${pg_list[@]}"; do
+			case "$t" in
+			*.sh) name=pg/e2e/$(basename "$t" .sh)
+			      log=$out/pg/$(basename "$t" .sh).log
+			      (cd "$top" && timeout 900 bash "$t") > "$log" 2>&1 ;;
+			*)    name=pg/unit/$(basename "$t")
+			      log=$out/pg/$(basename "$t").log
+			      (cd "$top" && timeout 600 "$t") > "$log" 2>&1 ;;
+			esac
+			count "$log" $? "$name"
+		done
+		unset IRDESK_TEST_DB
+		tests/pg.sh stop "$IRDESK_PG_DIR"
+		trap - EXIT
+	else
+		echo "PostgreSQL pass skipped: PostgreSQL is not installed or did not start (scripts/deps.sh)"
+	fi
+fi
+
+for i in "${!failures[@]}"; do
 	echo
-	echo "=== $f (tests/out): failing cases ==="
-	log=$out/$(basename "$f").log
-	log=${log%.sh}
-	[ -f "$log" ] || log=$out/$(basename "$f" .sh).log
-	grep -n -A12 '^not ok' "$log" | head -60
+	echo "=== ${failures[$i]} (tests/out): failing cases ==="
+	grep -n -A12 '^not ok' "${faillogs[$i]}" | head -60
 done
 
 echo

@@ -2,8 +2,10 @@
  * sigma.c: the rule set: loading files and folders (multi-document files,
  * action: global/reset/repeat collections), compiling (filters attached to
  * their rules, rules routed by log source into buckets keyed by event log
- * channel and event id), and matching an event against the rules whose
- * route applies to it.
+ * channel and event id, each bucket a plan with its literal prefilter), and
+ * matching an event against the rules whose route applies to it and whose
+ * literals it holds; and correlation rules over the stream of matches
+ * (windows per correlation and group-by values, in a caller's state).
  */
 #include "detect/sigma.h"
 
@@ -12,10 +14,12 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/time.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,15 +85,12 @@ void arena_free(struct arena *a)
 
 /* route buckets: (channel, event id) -> rules with the alternative that applies */
 
-struct rent {
-	struct sigma_rule *rule;
-	const struct ls_alt *alt;
-};
 struct route_bucket {
 	const char *channel;   /* NULL: empty slot */
 	long eid;              /* -1: any */
 	struct rent *v;
 	size_t n, cap;
+	struct sigma_plan plan;  /* v, with the channel-wide bucket's rules for an event id */
 };
 
 static uint32_t bucket_hash(const char *ch, size_t len, long eid)
@@ -151,8 +152,13 @@ int sigma_ruleset_new(struct sigma_ruleset **out, struct err *e)
 
 static void drop_compiled(struct sigma_ruleset *rs)
 {
-	for (size_t i = 0; i < rs->nbuckets; i++)
+	for (size_t i = 0; i < rs->nbuckets; i++) {
 		free(rs->buckets[i].v);
+		sigma_plan_release(&rs->buckets[i].plan);
+	}
+	sigma_plan_release(&rs->plan_any);
+	sigma_plan_release(&rs->plan_win);
+	rs->max_plan = 0;
 	free(rs->buckets);
 	rs->buckets = NULL;
 	rs->nbuckets = 0;
@@ -165,7 +171,7 @@ static void drop_compiled(struct sigma_ruleset *rs)
 		free(r->filters);
 		r->filters = NULL;
 		r->nfilters = 0;
-	}
+	}	sigma_corr_unresolve(rs);
 }
 
 void sigma_ruleset_free(struct sigma_ruleset *rs)
@@ -497,6 +503,83 @@ static int attach_filters(struct sigma_ruleset *rs)
 	return 0;
 }
 
+/* Entries ordered by load order; among one rule's, the order they were gathered in. */
+struct gathered {
+	struct rent r;
+	size_t seq;
+};
+
+static int cmp_gathered(const void *a, const void *b)
+{
+	const struct gathered *x = a, *y = b;
+
+	if (x->r.rule->index != y->r.rule->index)
+		return x->r.rule->index < y->r.rule->index ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * A plan from up to two buckets or a list of unrouted rules: the entries
+ * an event of that bucket is matched against, in load order (for one rule,
+ * the channel-wide bucket's alternative before the event id's, the order
+ * in which they were always tried), then its prefilter.
+ */
+static int plan_make(struct sigma_plan *p, const struct route_bucket *any,
+		     const struct route_bucket *one, struct sigma_rule *const *gl, size_t ngl,
+		     const struct sigma_prefilter *pf, size_t *max, struct err *e)
+{
+	size_t n = (any ? any->n : 0) + (one ? one->n : 0) + ngl, k = 0;
+	struct gathered *g = calloc(n + 1, sizeof(*g));
+
+	p->ent = calloc(n + 1, sizeof(*p->ent));
+	if (!g || !p->ent) {
+		free(g);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; any && i < any->n; i++, k++)
+		g[k] = (struct gathered){ any->v[i], k };
+	for (size_t i = 0; one && i < one->n; i++, k++)
+		g[k] = (struct gathered){ one->v[i], k };
+	for (size_t i = 0; i < ngl; i++, k++)
+		g[k] = (struct gathered){ { gl[i], NULL }, k };
+	qsort(g, n, sizeof(*g), cmp_gathered);
+	for (size_t i = 0; i < n; i++)
+		p->ent[i] = g[i].r;
+	p->nent = n;
+	free(g);
+	if (n > *max)
+		*max = n;
+	return sigma_plan_compile(p, pf, e);
+}
+
+static int build_plans(struct sigma_ruleset *rs, struct err *e)
+{
+	struct sigma_prefilter *pf;
+	int rc;
+
+	if (sigma_prefilter_new(rs, &pf))
+		return err_set(e, ERR_NOMEM, "out of memory");
+	rc = plan_make(&rs->plan_any, NULL, NULL, rs->global, rs->nglobal, pf, &rs->max_plan, e);
+	if (!rc)
+		rc = plan_make(&rs->plan_win, NULL, NULL, rs->global_win, rs->nglobal_win, pf,
+			       &rs->max_plan, e);
+	for (size_t i = 0; i < rs->nbuckets && !rc; i++) {
+		struct route_bucket *b = &rs->buckets[i], *any = b, *one = NULL;
+
+		if (!b->channel)
+			continue;
+		if (b->eid >= 0) {
+			one = b;
+			any = bucket_find(rs, b->channel, strlen(b->channel), -1);
+			if (!any->channel)
+				any = NULL;
+		}
+		rc = plan_make(&b->plan, any, one, NULL, 0, pf, &rs->max_plan, e);
+	}
+	sigma_prefilter_free(pf);
+	return rc;
+}
+
 int sigma_ruleset_compile(struct sigma_ruleset *rs, struct err *e)
 {
 	size_t nent = 0;
@@ -547,6 +630,13 @@ int sigma_ruleset_compile(struct sigma_ruleset *rs, struct err *e)
 			}
 		}
 	}
+	if (sigma_corr_resolve(rs))
+		goto oom;
+	if ((rc = build_plans(rs, e)) != 0) {
+		drop_compiled(rs);
+		return rc;
+	}
+	rs->compile_gen++;
 	rs->compiled = 1;
 	return 0;
 oom:
@@ -574,37 +664,51 @@ void sigma_scratch_free(struct sigma_scratch *s)
 	if (!s)
 		return;
 	pcre2_match_data_free(s->md);
-	free(s->fold_gen);
-	free(s->fold_off);
-	free(s->fold_len);
-	free(s->fold_buf);
+	sigma_plan_scratch_free(s->hs);
+	free(s->text);
+	free(s->foff);
+	free(s->fnext);
+	free(s->ftab);
+	for (int k = 0; k < 2; k++) {
+		free(s->entmark[k]);
+		free(s->cand[k]);
+		free(s->order[k]);
+	}
+	free(s->scan);
 	free(s);
 }
 
-static int scratch_prepare(struct sigma_scratch *s, const struct event *ev)
+/* Size s for rs's plans (once per compile of rs). */
+static int scratch_for(struct sigma_scratch *s, const struct sigma_ruleset *rs)
 {
-	s->ev = ev;
-	s->fold_used = 0;
-	s->alt = NULL;
-	if (++s->gen == 0) {
-		memset(s->fold_gen, 0, s->nfold * sizeof(*s->fold_gen));
-		s->gen = 1;
-	}
-	if (ev->n > s->nfold) {
-		size_t n = ev->n * 2;
-		uint32_t *g = realloc(s->fold_gen, n * sizeof(*g));
-		size_t *o;
+	size_t n = rs->max_plan + 1;
 
-		if (!g)
-			return ERR_NOMEM;
-		s->fold_gen = g;
-		o = realloc(s->fold_off, n * sizeof(*o));
-		if (!o)
-			return ERR_NOMEM;
-		s->fold_off = o;
-		memset(s->fold_gen + s->nfold, 0, (n - s->nfold) * sizeof(*g));
-		s->nfold = n;
+	if (s->rs == rs && s->rs_gen == rs->compile_gen)
+		return 0;
+	if (n > s->ent_cap) {
+		s->ent_cap = 0;
+		for (int k = 0; k < 2; k++) {
+			free(s->entmark[k]);
+			free(s->cand[k]);
+			free(s->order[k]);
+			s->entmark[k] = calloc(n, sizeof(*s->entmark[k]));
+			s->cand[k] = calloc(n, sizeof(*s->cand[k]));
+			s->order[k] = calloc(n, sizeof(*s->order[k]));
+			if (!s->entmark[k] || !s->cand[k] || !s->order[k])
+				return ERR_NOMEM;
+		}
+		s->ent_cap = n;
+	} else {
+		for (int k = 0; k < 2; k++)
+			memset(s->entmark[k], 0, s->ent_cap * sizeof(*s->entmark[k]));
 	}
+	if (sigma_plan_scratch(&rs->plan_any, &s->hs) || sigma_plan_scratch(&rs->plan_win, &s->hs))
+		return ERR_NOMEM;
+	for (size_t i = 0; i < rs->nbuckets; i++)
+		if (rs->buckets[i].channel && sigma_plan_scratch(&rs->buckets[i].plan, &s->hs))
+			return ERR_NOMEM;
+	s->rs = rs;
+	s->rs_gen = rs->compile_gen;
 	return 0;
 }
 
@@ -612,9 +716,12 @@ static int alt_conds_hold(struct sigma_scratch *s, const struct ls_alt *alt)
 {
 	for (size_t i = 0; i < alt->nconds; i++) {
 		const struct ls_cond *c = &alt->conds[i];
-		size_t pos = 0, k;
-		const struct event_field *f = event_find(s->ev, c->field, c->flen, c->hash, &pos);
+		const struct event_field *f;
+		size_t k;
 
+		s->alt = NULL;
+		f = sigma_field(s, c->field, c->flen, c->hash);
+		s->alt = alt;
 		if (!f)
 			return 0;
 		for (k = 0; k < c->n; k++)
@@ -643,90 +750,83 @@ static int rule_matches(struct sigma_scratch *s, const struct sigma_rule *r,
 
 int sigma_rule_eval(const struct sigma_rule *r, struct sigma_scratch *s, const struct event *ev)
 {
-	if (scratch_prepare(s, ev))
+	if (sigma_scratch_prepare(s, ev))
 		return ERR_NOMEM;
 	return r->kind == RK_DETECT && rule_matches(s, r, NULL);
+}
+
+/*
+ * The plans for the event in s: its route bucket's by its Channel and
+ * EventID (NULL when none), and the unrouted rules'. An event with a
+ * Channel comes from a Windows event log: of the unrouted rules, only those
+ * for Windows (or no product) apply to it.
+ */
+static const struct sigma_plan *plans_of(const struct sigma_ruleset *rs, struct sigma_scratch *s,
+					 const struct sigma_plan **global)
+{
+	static const char channel[] = "Channel", eventid[] = "EventID";
+	const struct event_field *f;
+	const struct route_bucket *b;
+	char ch[256];
+	size_t chlen;
+	long eid = -2;
+
+	f = sigma_field(s, channel, 7, event_name_hash(channel, 7));
+	if (!f || f->value_len >= sizeof(ch)) {
+		*global = &rs->plan_any;
+		return NULL;
+	}
+	*global = &rs->plan_win;
+	chlen = f->value_len;
+	for (size_t i = 0; i < chlen; i++) {
+		char c = f->value[i];
+		ch[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	f = sigma_field(s, eventid, 7, event_name_hash(eventid, 7));
+	if (f && f->value_len && f->value_len < 12) {
+		char tmp[12], *end;
+		memcpy(tmp, f->value, f->value_len);
+		tmp[f->value_len] = '\0';
+		eid = strtol(tmp, &end, 10);
+		if (*end)
+			eid = -2;
+	}
+	if (eid >= 0 && (b = bucket_find(rs, ch, chlen, eid)) && b->channel)
+		return &b->plan;
+	if ((b = bucket_find(rs, ch, chlen, -1)) && b->channel)
+		return &b->plan;
+	return NULL;
 }
 
 int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const struct event *ev,
 		sigma_match_fn on_match, void *ctx)
 {
-	static uint32_t h_channel, h_eid;
-	const struct route_bucket *lists[2] = { NULL, NULL };
-	size_t pos[3] = { 0, 0, 0 }, last = (size_t)-1;
-	const struct event_field *f;
-	size_t p = 0;
-	char ch[256];
-	size_t chlen = 0, ngl;
-	long eid = -2;
-	struct sigma_rule *const *gl;
+	const struct sigma_plan *p, *g;
+	const uint32_t *po = NULL, *go = NULL;
+	size_t pn = 0, gn = 0, i = 0, j = 0, last = (size_t)-1;
+	int rc;
 
 	if (!rs->compiled)
 		return ERR_INVALID;
-	if (scratch_prepare(s, ev))
+	if (scratch_for(s, rs) || sigma_scratch_prepare(s, ev))
 		return ERR_NOMEM;
-	if (!h_channel) {
-		h_channel = event_name_hash("Channel", 7);
-		h_eid = event_name_hash("EventID", 7);
-	}
-	f = event_find(ev, "Channel", 7, h_channel, &p);
-	if (f && f->value_len < sizeof(ch)) {
-		for (size_t i = 0; i < f->value_len; i++) {
-			char c = f->value[i];
-			ch[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
-		chlen = f->value_len;
-		p = 0;
-		f = event_find(ev, "EventID", 7, h_eid, &p);
-		if (f && f->value_len && f->value_len < 12) {
-			char tmp[12], *end;
-			memcpy(tmp, f->value, f->value_len);
-			tmp[f->value_len] = '\0';
-			eid = strtol(tmp, &end, 10);
-			if (*end)
-				eid = -2;
-		}
-		const struct route_bucket *b = bucket_find(rs, ch, chlen, -1);
-		if (b && b->channel)
-			lists[0] = b;
-		if (eid >= 0) {
-			b = bucket_find(rs, ch, chlen, eid);
-			if (b && b->channel)
-				lists[1] = b;
-		}
-	}
-	/*
-	 * An event with a Channel comes from a Windows event log: of the
-	 * unrouted rules, only those for Windows (or no product) apply to it.
-	 * Then merge the routed lists and that list in load order.
-	 */
-	gl = chlen ? rs->global_win : rs->global;
-	ngl = chlen ? rs->nglobal_win : rs->nglobal;
-	for (;;) {
-		const struct sigma_rule *best = NULL;
-		const struct ls_alt *alt = NULL;
-		int which = -1;
+	p = plans_of(rs, s, &g);
+	if ((p && (rc = sigma_plan_candidates(p, s, 0, &po, &pn)) != 0) ||
+	    (rc = sigma_plan_candidates(g, s, 1, &go, &gn)) != 0)
+		return rc;
+	/* Both in load order; a rule is routed or not, so never in both. */
+	while (i < pn || j < gn) {
+		const struct rent *en;
 
-		for (int k = 0; k < 2; k++)
-			if (lists[k] && pos[k] < lists[k]->n &&
-			    (!best || lists[k]->v[pos[k]].rule->index < best->index)) {
-				best = lists[k]->v[pos[k]].rule;
-				alt = lists[k]->v[pos[k]].alt;
-				which = k;
-			}
-		if (pos[2] < ngl && (!best || gl[pos[2]]->index < best->index)) {
-			best = gl[pos[2]];
-			alt = NULL;
-			which = 2;
-		}
-		if (!best)
-			break;
-		pos[which]++;
-		if (best->index == last)
+		if (j == gn || (i < pn && p->ent[po[i]].rule->index < g->ent[go[j]].rule->index))
+			en = &p->ent[po[i++]];
+		else
+			en = &g->ent[go[j++]];
+		if (en->rule->index == last)
 			continue;
-		if (rule_matches(s, best, alt)) {
-			last = best->index;
-			on_match(ctx, best);
+		if (rule_matches(s, en->rule, en->alt)) {
+			last = en->rule->index;
+			on_match(ctx, en->rule);
 		}
 	}
 	return 0;
@@ -750,4 +850,588 @@ const char *sigma_rule_level(const struct sigma_rule *r)
 const char *const *sigma_rule_tags(const struct sigma_rule *r)
 {
 	return r->tags;
+}
+
+/* correlations */
+
+#define CORR_DEPTH_MAX 8          /* correlations of correlations, at most this deep */
+#define CORR_ENTRIES_MAX 65536    /* matches (or values) one group keeps */
+#define CORR_NONE INT64_MIN
+
+int sigma_corr_resolve(struct sigma_ruleset *rs)
+{
+	size_t ord = 0;
+
+	for (struct sigma_rule *c = rs->first; c; c = c->next) {
+		struct scorr *k = c->corr;
+
+		if (c->kind != RK_CORRELATION || !k)
+			continue;
+		k->ordinal = ord++;
+		k->refs = calloc(k->nrules + 1, sizeof(*k->refs));
+		if (!k->refs)
+			return ERR_NOMEM;
+		for (size_t i = 0; i < k->nrules; i++) {
+			struct sigma_rule *r = rs->first;
+			struct corr_ref *v;
+
+			while (r && (r == c || r->kind == RK_FILTER || !names_rule(r, k->rules[i])))
+				r = r->next;
+			if (!(k->refs[i] = r))
+				continue;
+			v = realloc(r->corr_refs, (r->ncorr_refs + 1) * sizeof(*v));
+			if (!v)
+				return ERR_NOMEM;
+			v[r->ncorr_refs++] = (struct corr_ref){ c, i };
+			r->corr_refs = v;
+		}
+	}
+	rs->ncorr = ord;
+	/* Only the outermost correlation surfaces, unless one says generate. */
+	for (struct sigma_rule *r = rs->first; r; r = r->next) {
+		r->silent = r->ncorr_refs > 0;
+		for (size_t i = 0; i < r->ncorr_refs; i++)
+			if (r->corr_refs[i].corr->corr->generate)
+				r->silent = 0;
+	}
+	return 0;
+}
+
+void sigma_corr_unresolve(struct sigma_ruleset *rs)
+{
+	for (struct sigma_rule *r = rs->first; r; r = r->next) {
+		free(r->corr_refs);
+		r->corr_refs = NULL;
+		r->ncorr_refs = 0;
+		r->silent = 0;
+		if (r->corr) {
+			free(r->corr->refs);
+			r->corr->refs = NULL;
+		}
+	}
+	rs->ncorr = 0;
+}
+
+int sigma_rule_generates(const struct sigma_rule *r)
+{
+	return !r->silent;
+}
+
+/* One match a group keeps: its time, and for value_* its value. */
+struct centry {
+	int64_t t;
+	double num;
+	char *val;
+};
+
+/* The state of one correlation for one combination of group-by values. */
+struct cgroup {
+	struct cgroup *next;             /* hash chain */
+	struct cgroup *newer, *older;    /* the table's order of last use */
+	uint64_t hash;
+	char *key;                       /* the values, each ended by '\x1f' */
+	int64_t last;                    /* the latest match's time */
+	struct centry *e;                /* event_count, value_*: matches in the window */
+	size_t n, cap;
+	int64_t *at;                     /* temporal: per position, the latest match's time;
+					    temporal_ordered: the latest start of a chain */
+	uint64_t *serial;                /* temporal_ordered: the feed that reached the position */
+};
+
+/* One correlation's groups. */
+struct ctab {
+	struct cgroup **b;
+	size_t nb, n;
+	struct cgroup *newest, *oldest;
+};
+
+struct sigma_corr_state {
+	struct ctab *tabs;
+	size_t ntabs;
+	size_t max_groups;
+	uint64_t evicted, dropped, serial;
+	struct buf key, text;
+};
+
+int sigma_corr_state_new(size_t max_groups, struct sigma_corr_state **out, struct err *e)
+{
+	struct sigma_corr_state *st = calloc(1, sizeof(*st));
+
+	*out = NULL;
+	if (!st)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	st->max_groups = max_groups ? max_groups : SIGMA_CORR_GROUPS_DEFAULT;
+	buf_init(&st->key, 0);
+	buf_init(&st->text, 0);
+	*out = st;
+	return 0;
+}
+
+static void group_reset(struct cgroup *g, size_t npos)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->e[i].val);
+	g->n = 0;
+	for (size_t i = 0; g->at && i < npos; i++) {
+		g->at[i] = CORR_NONE;
+		g->serial[i] = 0;
+	}
+}
+
+static void group_free(struct cgroup *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->e[i].val);
+	free(g->e);
+	free(g->at);
+	free(g->serial);
+	free(g->key);
+	free(g);
+}
+
+/* Take g out of tb (its chain and its order) and free it. */
+static void group_remove(struct ctab *tb, struct cgroup *g)
+{
+	struct cgroup **pp = &tb->b[g->hash & (tb->nb - 1)];
+
+	while (*pp != g)
+		pp = &(*pp)->next;
+	*pp = g->next;
+	if (g->newer)
+		g->newer->older = g->older;
+	else
+		tb->newest = g->older;
+	if (g->older)
+		g->older->newer = g->newer;
+	else
+		tb->oldest = g->newer;
+	tb->n--;
+	group_free(g);
+}
+
+void sigma_corr_state_free(struct sigma_corr_state *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->ntabs; i++) {
+		while (st->tabs[i].oldest)
+			group_remove(&st->tabs[i], st->tabs[i].oldest);
+		free(st->tabs[i].b);
+	}
+	free(st->tabs);
+	buf_release(&st->key);
+	buf_release(&st->text);
+	free(st);
+}
+
+void sigma_corr_stats(const struct sigma_corr_state *st, size_t *groups, uint64_t *evicted,
+		      uint64_t *dropped)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ntabs; i++)
+		n += st->tabs[i].n;
+	if (groups)
+		*groups = n;
+	if (evicted)
+		*evicted = st->evicted;
+	if (dropped)
+		*dropped = st->dropped;
+}
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Make g the most recently used group of tb. */
+static void group_touch(struct ctab *tb, struct cgroup *g)
+{
+	if (tb->newest == g)
+		return;
+	if (g->newer)
+		g->newer->older = g->older;
+	if (g->older)
+		g->older->newer = g->newer;
+	else if (tb->oldest == g)
+		tb->oldest = g->newer;
+	g->older = tb->newest;
+	g->newer = NULL;
+	if (tb->newest)
+		tb->newest->newer = g;
+	tb->newest = g;
+	if (!tb->oldest)
+		tb->oldest = g;
+}
+
+static int ctab_grow(struct ctab *tb)
+{
+	size_t nb = tb->nb ? tb->nb * 2 : 16;
+	struct cgroup **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < tb->nb; i++)
+		for (struct cgroup *g = tb->b[i], *nx; g; g = nx) {
+			nx = g->next;
+			g->next = b[g->hash & (nb - 1)];
+			b[g->hash & (nb - 1)] = g;
+		}
+	free(tb->b);
+	tb->b = b;
+	tb->nb = nb;
+	return 0;
+}
+
+/*
+ * The group of key in tb, made when new: groups whose latest match is older
+ * than cutoff go first, and when tb is still full the least recently used
+ * one is evicted (and counted). NULL when out of memory.
+ */
+static struct cgroup *group_get(struct sigma_corr_state *st, struct ctab *tb, const char *key,
+				size_t klen, int64_t cutoff, size_t npos, int temporal)
+{
+	uint64_t h = key_hash(key, klen);
+	struct cgroup *g;
+
+	while (tb->oldest && tb->oldest->last < cutoff)
+		group_remove(tb, tb->oldest);
+	for (g = tb->nb ? tb->b[h & (tb->nb - 1)] : NULL; g; g = g->next)
+		if (g->hash == h && !strcmp(g->key, key))
+			return g;
+	while (tb->n >= st->max_groups && tb->oldest) {
+		group_remove(tb, tb->oldest);
+		st->evicted++;
+	}
+	if (tb->n >= tb->nb && ctab_grow(tb))
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->hash = h;
+	g->last = CORR_NONE;
+	g->key = malloc(klen + 1);
+	if (g->key)
+		memcpy(g->key, key, klen + 1);
+	if (temporal) {
+		g->at = malloc(npos * sizeof(*g->at));
+		g->serial = calloc(npos, sizeof(*g->serial));
+	}
+	if (!g->key || (temporal && (!g->at || !g->serial))) {
+		group_free(g);
+		return NULL;
+	}
+	group_reset(g, temporal ? npos : 0);
+	g->next = tb->b[h & (tb->nb - 1)];
+	tb->b[h & (tb->nb - 1)] = g;
+	tb->n++;
+	group_touch(tb, g);
+	return g;
+}
+
+/*
+ * The field that name (a group-by entry or the condition's field) means in
+ * events of rule r: the alias's field for r when name is an alias, else
+ * name itself.
+ */
+static const char *corr_field(const struct scorr *k, const char *name, const struct sigma_rule *r)
+{
+	for (size_t i = 0; i < k->naliases; i++) {
+		const struct salias *a = &k->aliases[i];
+
+		if (strcmp(a->name, name))
+			continue;
+		for (size_t j = 0; j < a->n; j++)
+			if (names_rule(r, a->rules[j]))
+				return a->fields[j];
+		return name;
+	}
+	return name;
+}
+
+static const struct event_field *field_of(const struct event *ev, const char *name)
+{
+	size_t pos = 0, len = strlen(name);
+
+	return event_find(ev, name, len, event_name_hash(name, len), &pos);
+}
+
+static int num_holds(enum numop op, double v, double x)
+{
+	switch (op) {
+	case N_EQ: return v == x;
+	case N_LT: return v < x;
+	case N_LTE: return v <= x;
+	case N_GT: return v > x;
+	case N_GTE: return v >= x;
+	}
+	return 0;
+}
+
+static int corr_holds(const struct scorr *k, double v)
+{
+	return num_holds(k->cop, v, k->cval) && (!k->has2 || num_holds(k->cop2, v, k->cval2));
+}
+
+/* Drop g's matches older than cutoff (value_count keeps one entry per value). */
+static void entries_expire(struct cgroup *g, int64_t cutoff)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->e[i].t < cutoff)
+			free(g->e[i].val);
+		else
+			g->e[k++] = g->e[i];
+	}
+	g->n = k;
+}
+
+/* Room for one more entry (the oldest makes way at CORR_ENTRIES_MAX): 0 or ERR_NOMEM. */
+static int entries_room(struct sigma_corr_state *st, struct cgroup *g)
+{
+	if (g->n == CORR_ENTRIES_MAX) {
+		free(g->e[0].val);
+		memmove(g->e, g->e + 1, (g->n - 1) * sizeof(*g->e));
+		g->n--;
+		st->dropped++;
+	}
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+		struct centry *v = realloc(g->e, cap * sizeof(*v));
+
+		if (!v)
+			return ERR_NOMEM;
+		g->e = v;
+		g->cap = cap;
+	}
+	return 0;
+}
+
+/*
+ * Add the match of position pos at time t to g and give the correlation's
+ * value (count, distinct values, rules seen, sum, average) in *v: 1 when
+ * there is one to compare, 0 when the match adds nothing (no such field),
+ * ERR_NOMEM.
+ */
+static int group_add(struct sigma_corr_state *st, const struct scorr *k, struct cgroup *g,
+		     size_t pos, const struct sigma_rule *matched, const struct event *ev,
+		     int64_t t, double *v)
+{
+	int64_t cutoff = t - k->timespan;
+	const struct event_field *f = NULL;
+	double sum = 0;
+
+	if (k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED) {
+		size_t seen = 0;
+
+		if (k->type == CT_TEMPORAL) {
+			g->at[pos] = t;
+			for (size_t i = 0; i < k->nrules; i++)
+				seen += g->at[i] != CORR_NONE && g->at[i] >= cutoff;
+		} else {
+			/* Position pos continues the chain that reached pos - 1 in an earlier feed. */
+			if (pos == 0) {
+				g->at[0] = t;
+				g->serial[0] = st->serial;
+			} else if (g->at[pos - 1] != CORR_NONE && g->at[pos - 1] >= cutoff &&
+				   g->serial[pos - 1] < st->serial) {
+				if (g->at[pos] == CORR_NONE || g->at[pos] < g->at[pos - 1])
+					g->at[pos] = g->at[pos - 1];
+				g->serial[pos] = st->serial;
+			}
+			for (size_t i = 0; i < k->nrules; i++)
+				if (g->at[i] != CORR_NONE && g->at[i] >= cutoff)
+					seen = i + 1;
+		}
+		*v = (double)seen;
+		return 1;
+	}
+	entries_expire(g, cutoff);
+	if (k->type != CT_EVENT_COUNT) {
+		f = field_of(ev, corr_field(k, k->field, matched));
+		if (!f || f->type == EV_NULL)
+			return 0;
+	}
+	if (k->type == CT_VALUE_COUNT) {
+		for (size_t i = 0; i < g->n; i++)
+			if (strlen(g->e[i].val) == f->value_len &&
+			    !memcmp(g->e[i].val, f->value, f->value_len)) {
+				g->e[i].t = t;
+				*v = (double)g->n;
+				return 1;
+			}
+	}
+	if (entries_room(st, g))
+		return ERR_NOMEM;
+	memset(&g->e[g->n], 0, sizeof(g->e[0]));
+	g->e[g->n].t = t;
+	if (k->type == CT_VALUE_COUNT) {
+		if (!(g->e[g->n].val = malloc(f->value_len + 1)))
+			return ERR_NOMEM;
+		memcpy(g->e[g->n].val, f->value, f->value_len);
+		g->e[g->n].val[f->value_len] = '\0';
+	} else if (k->type != CT_EVENT_COUNT) {
+		char num[64], *end;
+
+		if (f->value_len == 0 || f->value_len >= sizeof(num))
+			return 0;
+		memcpy(num, f->value, f->value_len);
+		num[f->value_len] = '\0';
+		g->e[g->n].num = strtod(num, &end);
+		if (*end || !isfinite(g->e[g->n].num))
+			return 0;
+	}
+	g->n++;
+	if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT) {
+		*v = (double)g->n;
+		return 1;
+	}
+	for (size_t i = 0; i < g->n; i++)
+		sum += g->e[i].num;
+	*v = k->type == CT_VALUE_SUM ? sum : sum / (double)g->n;
+	return 1;
+}
+
+/* "name=value, ..." of a group, from its key. */
+static void group_text(struct buf *out, const struct scorr *k, const char *key)
+{
+	buf_reset(out);
+	for (size_t i = 0; i < k->ngroup; i++) {
+		const char *end = strchr(key, '\x1f');
+
+		if (!end)
+			break;
+		buf_addf(out, "%s%s=%.*s", i ? ", " : "", k->group_by[i], (int)(end - key), key);
+		key = end + 1;
+	}
+}
+
+static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+		const struct sigma_rule *matched, const struct event *ev, int64_t t,
+		sigma_fire_fn on_fire, void *ctx, int depth)
+{
+	if (depth >= CORR_DEPTH_MAX)
+		return 0;
+	for (size_t i = 0; i < matched->ncorr_refs; i++) {
+		const struct sigma_rule *c = matched->corr_refs[i].corr;
+		const struct scorr *k = c->corr;
+		int temporal = k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED;
+		struct ctab *tb = &st->tabs[k->ordinal];
+		struct cgroup *g;
+		double v = 0;
+		int rc;
+
+		if (k->type == CT_VALUE_PERCENTILE)
+			continue;   /* not evaluated */
+		buf_reset(&st->key);
+		for (size_t j = 0; j < k->ngroup; j++) {
+			const struct event_field *f = field_of(ev, corr_field(k, k->group_by[j], matched));
+
+			if (f)
+				buf_add(&st->key, f->value, f->value_len);
+			buf_addch(&st->key, '\x1f');
+		}
+		if (buf_error(&st->key))
+			return ERR_NOMEM;
+		g = group_get(st, tb, st->key.data, st->key.len, t - k->timespan, k->nrules, temporal);
+		if (!g)
+			return ERR_NOMEM;
+		group_touch(tb, g);
+		if (g->last == CORR_NONE || t > g->last)
+			g->last = t;
+		rc = group_add(st, k, g, matched->corr_refs[i].pos, matched, ev, t, &v);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 || !corr_holds(k, v))
+			continue;
+		/* Fired: the window starts again, so that one burst gives one firing. */
+		group_text(&st->text, k, g->key);
+		group_reset(g, temporal ? k->nrules : 0);
+		if (buf_error(&st->text))
+			return ERR_NOMEM;
+		if (on_fire)
+			on_fire(ctx, c, st->text.data, t);
+		if ((rc = feed(rs, st, c, ev, t, on_fire, ctx, depth + 1)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int sigma_correlate_feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			 const struct sigma_rule *matched, const struct event *ev, int64_t event_time,
+			 sigma_fire_fn on_fire, void *ctx)
+{
+	if (!rs->compiled)
+		return ERR_INVALID;
+	if (!matched->ncorr_refs)
+		return 0;
+	if (st->ntabs < rs->ncorr) {
+		struct ctab *v = realloc(st->tabs, rs->ncorr * sizeof(*v));
+
+		if (!v)
+			return ERR_NOMEM;
+		memset(v + st->ntabs, 0, (rs->ncorr - st->ntabs) * sizeof(*v));
+		st->tabs = v;
+		st->ntabs = rs->ncorr;
+	}
+	st->serial++;
+	return feed(rs, st, matched, ev, event_time, on_fire, ctx, 0);
+}
+
+int sigma_ruleset_correlations(const struct sigma_ruleset *rs)
+{
+	return rs->ncorr > 0;
+}
+
+/* Seconds from a number (epoch seconds, or milliseconds when that large). */
+static int epoch_of(const char *s, int64_t *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(d) || d < 0)
+		return -1;
+	if (d > 1e11)
+		d /= 1000;
+	if (d > (double)TIME_PARSE_MAX)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+int64_t sigma_event_time(const struct event *ev, const char *field, int64_t fallback)
+{
+	static const char *const fields[] = { "UtcTime", "TimeCreated_SystemTime", "@timestamp",
+					      "timestamp", "EventTime", "TimeCreated", NULL };
+	const char *one[2] = { field, NULL };
+
+	for (const char *const *n = field ? one : fields; *n; n++) {
+		const struct event_field *f = field_of(ev, *n);
+		char text[80];
+		int64_t t;
+
+		if (!f || f->type == EV_NULL || f->type == EV_BOOL || !f->value_len ||
+		    f->value_len >= sizeof(text))
+			continue;
+		memcpy(text, f->value, f->value_len);
+		text[f->value_len] = '\0';
+		if (strspn(text, "0123456789.") == f->value_len) {
+			if (epoch_of(text, &t) == 0)
+				return t;
+			continue;
+		}
+		/* "now" and relative forms are what a person types, not an event's time. */
+		if (text[0] < '0' || text[0] > '9')
+			continue;
+		if (time_parse(text, NULL, fallback, &t, NULL) == 0)
+			return t;
+	}
+	return fallback;
 }

@@ -11,6 +11,7 @@
 #define IRDESK_DETECT_SIGMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct err;
 struct event;
@@ -70,7 +71,7 @@ typedef void (*sigma_match_fn)(void *ctx, const struct sigma_rule *rule);
 /*
  * Match ev against every rule whose log source applies to it; on_match is
  * called once per matching rule, in load order. Correlation rules are not
- * evaluated here (they work on the stream of matches; see sigma_correlate).
+ * evaluated here (they work on the stream of matches; see sigma_correlate_feed).
  */
 int sigma_match(const struct sigma_ruleset *rs, struct sigma_scratch *s, const struct event *ev,
 		sigma_match_fn on_match, void *ctx);
@@ -88,5 +89,71 @@ const char *sigma_rule_title(const struct sigma_rule *r);
 const char *sigma_rule_level(const struct sigma_rule *r);   /* "informational" .. "critical" */
 /* Its tags ("attack.t1059.001", "attack.execution"), NULL-terminated. */
 const char *const *sigma_rule_tags(const struct sigma_rule *r);
+
+/*
+ * Correlation rules (event_count, value_count, temporal, temporal_ordered,
+ * value_sum, value_avg) work on the stream of matches: the caller feeds
+ * every match sigma_match reports, with the event's time, into a
+ * struct sigma_corr_state it owns (one per stream of events; it is not
+ * shared between threads). The state holds, per correlation and per
+ * combination of group-by values (after aliases), the matches inside the
+ * correlation's timespan; older ones expire as time moves on, and a
+ * correlation keeps at most max_groups groups, the least recently used
+ * making way (counted as evicted). Events are expected roughly in time
+ * order. When a correlation's condition holds, it fires once and its
+ * group's window starts again. value_percentile rules load but are not
+ * evaluated.
+ */
+struct sigma_corr_state;
+
+#define SIGMA_CORR_GROUPS_DEFAULT 10000
+
+/* A new, empty state (caller frees with sigma_corr_state_free); max_groups 0: the default. */
+int sigma_corr_state_new(size_t max_groups, struct sigma_corr_state **out, struct err *e);
+void sigma_corr_state_free(struct sigma_corr_state *st);
+
+/*
+ * A correlation fired: corr is the correlation rule, group its group-by
+ * values as "name=value, ..." (valid during the call), time the time of
+ * the match that completed it.
+ */
+typedef void (*sigma_fire_fn)(void *ctx, const struct sigma_rule *corr, const char *group,
+			      int64_t time);
+
+/*
+ * Feed one match of rule matched (a detection rule, as sigma_match gave
+ * it) on ev at event_time (seconds since the epoch, see sigma_event_time)
+ * to every correlation that refers to it by id or name. on_fire is called
+ * for each correlation that fires; a correlation that fires is fed in turn
+ * to the correlations that refer to it (chains). Use one state with one
+ * compiled rule set. Returns 0, ERR_NOMEM, or ERR_INVALID when rs is not
+ * compiled.
+ */
+int sigma_correlate_feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			 const struct sigma_rule *matched, const struct event *ev, int64_t event_time,
+			 sigma_fire_fn on_fire, void *ctx);
+
+/* Groups held now, groups evicted and matches dropped (a group's cap) so far. */
+void sigma_corr_stats(const struct sigma_corr_state *st, size_t *groups, uint64_t *evicted,
+		      uint64_t *dropped);
+
+/* Whether rs (compiled) has any correlation rule. */
+int sigma_ruleset_correlations(const struct sigma_ruleset *rs);
+
+/*
+ * Whether matches (or firings) of r should be shown on their own: not when
+ * r is referred to by correlations only, none of which says generate: true
+ * (the specification's default). 1 for every other rule.
+ */
+int sigma_rule_generates(const struct sigma_rule *r);
+
+/*
+ * The time of ev: the first of its fields UtcTime, TimeCreated_SystemTime,
+ * @timestamp, timestamp, EventTime, TimeCreated (or only the field named
+ * field, when not NULL) that holds a date-time time_parse reads (no zone:
+ * UTC) or epoch seconds (milliseconds when past the year 5138); fallback
+ * (the arrival time) when none does.
+ */
+int64_t sigma_event_time(const struct event *ev, const char *field, int64_t fallback);
 
 #endif

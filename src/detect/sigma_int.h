@@ -136,6 +136,24 @@ struct scorr {
 	int generate;
 	const char **alias_names; /* aliases: names, each with per-rule field */
 	size_t naliases;
+	struct salias *aliases;   /* the same aliases with their per-rule fields */
+	/* After compile (sigma_corr_resolve): the rules referred to, by position. */
+	struct sigma_rule **refs; /* NULL where a reference names no loaded rule */
+	size_t ordinal;           /* index of this correlation among the rule set's */
+};
+
+/* One alias of a correlation: in events of rule rules[i], the field fields[i]. */
+struct salias {
+	const char *name;
+	const char **rules;
+	const char **fields;
+	size_t n;
+};
+
+/* A correlation that refers to a rule, and at which position of its list. */
+struct corr_ref {
+	struct sigma_rule *corr;
+	size_t pos;
 };
 
 struct sigma_rule {
@@ -151,6 +169,9 @@ struct sigma_rule {
 	struct sigma_rule **filters; /* filters that apply to this rule */
 	size_t nfilters;
 	const struct ls_route *route; /* NULL: applies to every event */
+	struct corr_ref *corr_refs;   /* after compile: correlations that refer to this rule */
+	size_t ncorr_refs;
+	int silent;                   /* referred to only by correlations without generate */
 	struct sigma_rule *next;
 };
 
@@ -159,6 +180,36 @@ struct placeholder {
 	const char **values;
 	size_t n;
 	struct placeholder *next;
+};
+
+/* One rule of a plan, with the route alternative that brought it (renames). */
+struct rent {
+	struct sigma_rule *rule;
+	const struct ls_alt *alt;
+};
+
+/*
+ * A plan: rules one kind of event is matched against (a route bucket with
+ * the channel-wide bucket that also applies, or the unrouted rules), in
+ * load order, with the prefilter over them (sigma_prefilter.c): Hyperscan
+ * databases of the literals each rule needs, and which entries have none
+ * (evaluated on every event). An event goes through its bucket's plan and
+ * the unrouted rules' plan.
+ */
+struct plan_db {
+	void *db;                 /* hs_database_t; NULL when there is no literal */
+	uint32_t *lit_off;        /* literal id -> entries lit_ent[lit_off[id] .. lit_off[id + 1]) */
+	uint32_t *lit_ent;
+	size_t nlit;
+};
+struct sigma_plan {
+	struct rent *ent;
+	size_t nent;
+	uint32_t *always;         /* indices into ent, ascending */
+	size_t nalways;
+	struct plan_db fields;    /* literals of named fields, scanned over those fields */
+	struct plan_db keywords;  /* keywords' literals, scanned over every value */
+	uint64_t fieldbits[64];   /* the fields to scan, by name hash mod 4096 (a superset) */
 };
 
 struct route_bucket;
@@ -181,6 +232,11 @@ struct sigma_ruleset {
 	size_t nglobal_win;
 	struct route_bucket *buckets;
 	size_t nbuckets;                   /* a power of two */
+	struct sigma_plan plan_any;        /* events without a Channel: the unrouted rules */
+	struct sigma_plan plan_win;        /* events with a Channel no bucket knows */
+	size_t max_plan;                   /* the most entries of any plan */
+	unsigned compile_gen;              /* bumped by every compile (scratches follow it) */
+	size_t ncorr;                      /* loaded correlation rules (ordinals 0..ncorr) */
 };
 
 /*
@@ -208,18 +264,73 @@ int sigma_cond_parse(struct arena *a, const char *text, const struct ssel *sels,
 int sigma_fold(const char *s, size_t n, struct buf *out);
 size_t sigma_fold_into(const char *s, size_t n, char *out);   /* out holds 4*n bytes */
 
+/*
+ * sigma_prefilter.c: what each rule needs to be able to match, and the
+ * plans' literal databases.
+ *
+ * sigma_prefilter_new derives, for every detection rule, a set of literals
+ * (folded like the event text) of which at least one must occur in a field
+ * value of an event for the rule to match (0 or ERR_NOMEM); a rule with no
+ * such set is always evaluated. sigma_plan_compile builds a plan's always
+ * list and databases from them (0, ERR_NOMEM, or ERR_INTERNAL for a
+ * Hyperscan compile error, message in e). sigma_plan_candidates scans the
+ * event prepared in s and gives the plan's entries to evaluate, ascending,
+ * using slot (0 or 1) of the scratch's candidate buffers: 0, or
+ * ERR_INTERNAL when Hyperscan fails.
+ */
+struct sigma_prefilter;
+int sigma_prefilter_new(struct sigma_ruleset *rs, struct sigma_prefilter **out);
+void sigma_prefilter_free(struct sigma_prefilter *pf);
+int sigma_plan_compile(struct sigma_plan *p, const struct sigma_prefilter *pf, struct err *e);
+void sigma_plan_release(struct sigma_plan *p);
+int sigma_plan_candidates(const struct sigma_plan *p, struct sigma_scratch *s, int slot,
+			  const uint32_t **out, size_t *n);
+/* Grow *hs (a hs_scratch_t) for p's databases: 0 or ERR_NOMEM. */
+int sigma_plan_scratch(const struct sigma_plan *p, void **hs);
+void sigma_plan_scratch_free(void *hs);
+
+/*
+ * sigma.c, correlations: after compile, resolve every correlation's rule
+ * references and give each referred rule its list of correlations
+ * (0 or ERR_NOMEM); release what that allocated.
+ */
+int sigma_corr_resolve(struct sigma_ruleset *rs);
+void sigma_corr_unresolve(struct sigma_ruleset *rs);
+
 /* sigma_match.c */
 struct sigma_scratch {
 	const struct event *ev;
-	uint32_t gen;
-	uint32_t *fold_gen;       /* per field index */
-	size_t *fold_off, *fold_len;
-	size_t nfold;
-	char *fold_buf;
-	size_t fold_used, fold_cap;
+	uint32_t gen;             /* bumped per event */
+	/* The event's field values, folded, one after another (each NUL-terminated). */
+	char *text;
+	size_t text_len, text_cap;
+	size_t *foff;             /* per field: offset of its folded value in text */
+	uint32_t *fnext;          /* per field: the next field of the same name + 1, or 0 */
+	size_t nfield_cap;
+	uint32_t *ftab;           /* field name hash table: first field index + 1, or 0 */
+	size_t ftab_cap;
+	size_t ftab_mask;
 	void *md;                 /* pcre2_match_data */
 	const struct ls_alt *alt;  /* the route alternative being evaluated (renames) */
+	/* The prefilter's state (sized for one rule set). */
+	const struct sigma_ruleset *rs;
+	unsigned rs_gen;
+	void *hs;                 /* hs_scratch_t */
+	/* Two plans per event (its route's and the unrouted rules'), a slot each. */
+	uint32_t *entmark[2];     /* per plan entry: gen when it became a candidate */
+	uint32_t *cand[2], *order[2];   /* candidates; candidates merged with the always list */
+	size_t ent_cap;
+	char *scan;               /* the values a plan scans, folded, one after another */
 };
+/*
+ * Scratches follow their rule set: sigma_match sizes s for rs after each
+ * compile (rs_gen), so a scratch made before a compile stays usable.
+ */
+/* Index and fold ev's fields for matching: 0 or ERR_NOMEM. */
+int sigma_scratch_prepare(struct sigma_scratch *s, const struct event *ev);
+/* The first field of the event in s called name (after the renames of s->alt), or NULL. */
+const struct event_field *sigma_field(const struct sigma_scratch *s, const char *name, size_t len,
+				      uint32_t hash);
 int sigma_eval_detect(struct sigma_scratch *s, const struct sdetect *d);
 
 #endif

@@ -2,8 +2,9 @@
  * sigma_match.c: evaluates a compiled detection against one decoded event.
  *
  * Strings compare without case unless `cased`: both sides are folded, the
- * rule's values once when the rule is compiled and an event's values at most
- * once per event (cached in the scratch). Folding is Unicode simple case
+ * rule's values once when the rule is compiled and an event's values once
+ * per event, all together (the prefilter scans that text too), with a
+ * name index of the event's fields beside them in the scratch. Folding is Unicode simple case
  * folding from a small built-in table (ASCII, Latin-1, Latin Extended-A,
  * Greek, Cyrillic, Armenian, fullwidth Latin), not the locale's towlower, so
  * results do not depend on the process locale; characters of other scripts
@@ -12,6 +13,7 @@
 #include "detect/sigma_int.h"
 
 #include "detect/event.h"
+#include "util/err.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
@@ -68,8 +70,23 @@ size_t sigma_fold_into(const char *s, size_t n, char *out)
 	size_t i = 0;
 
 	while (i < n) {
-		unsigned char c = p[i];
+		unsigned char c;
 
+		/* Eight ASCII bytes at a time: add 0x20 to those in 'A'..'Z'. */
+		if (n - i >= 8) {
+			uint64_t w, ge_a, gt_z;
+
+			memcpy(&w, p + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				ge_a = w + 0x3f3f3f3f3f3f3f3full;   /* high bit: byte >= 'A' */
+				gt_z = w + 0x2525252525252525ull;   /* high bit: byte > 'Z' */
+				w |= (ge_a & ~gt_z & 0x8080808080808080ull) >> 2;
+				memcpy(out + i, &w, 8);
+				i += 8;
+				continue;
+			}
+		}
+		c = p[i];
 		if (c < 0x80) {
 			out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			i++;
@@ -99,41 +116,131 @@ size_t sigma_fold_into(const char *s, size_t n, char *out)
 	return n;
 }
 
-/* The event's field text, folded (unless cased) and cached for this event. */
-static const char *field_text(struct sigma_scratch *s, const struct event_field *f, int cased,
-			      size_t *len)
+/* The event's field text, folded (unless cased): folded once per event. */
+static const char *field_text(const struct sigma_scratch *s, const struct event_field *f,
+			      int cased, size_t *len)
 {
-	size_t i = (size_t)(f - s->ev->fields);
-	int ascii_lower = 1;
-
 	*len = f->value_len;
-	if (cased || i >= s->nfold)
+	if (cased)
 		return f->value;
-	if (s->fold_gen[i] == s->gen)
-		return s->fold_buf + s->fold_off[i];
-	for (size_t k = 0; k < f->value_len; k++) {
-		unsigned char c = (unsigned char)f->value[k];
-		if ((c >= 'A' && c <= 'Z') || c >= 0x80) {
-			ascii_lower = 0;
-			break;
+	return s->text + s->foff[f - s->ev->fields];
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
+int sigma_scratch_prepare(struct sigma_scratch *s, const struct event *ev)
+{
+	size_t n = ev->n, need = 0, mask;
+
+	s->ev = ev;
+	s->alt = NULL;
+	if (++s->gen == 0) {
+		for (int k = 0; k < 2; k++)
+			if (s->entmark[k])
+				memset(s->entmark[k], 0, s->ent_cap * sizeof(*s->entmark[k]));
+		s->gen = 1;
+	}
+	if (n > s->nfield_cap) {
+		size_t cap = n * 2;
+		size_t *o = realloc(s->foff, cap * sizeof(*o));
+		uint32_t *x;
+
+		if (!o)
+			return ERR_NOMEM;
+		s->foff = o;
+		x = realloc(s->fnext, cap * sizeof(*x));
+		if (!x)
+			return ERR_NOMEM;
+		s->fnext = x;
+		s->nfield_cap = cap;
+	}
+	if (2 * n > s->ftab_cap || !s->ftab) {
+		size_t cap = pow2_at_least(4 * n);
+		uint32_t *t = realloc(s->ftab, cap * sizeof(*t));
+
+		if (!t)
+			return ERR_NOMEM;
+		s->ftab = t;
+		s->ftab_cap = cap;
+	}
+	/* The folded text: every value, NUL after each. */
+	for (size_t i = 0; i < n; i++)
+		need += ev->fields[i].value_len + 1;
+	if (need + 1 > s->text_cap) {
+		size_t cap = (need + 1) * 2;
+		char *t = realloc(s->text, cap);
+
+		if (!t)
+			return ERR_NOMEM;
+		s->text = t;
+		t = realloc(s->scan, cap);
+		if (!t)
+			return ERR_NOMEM;
+		s->scan = t;
+		s->text_cap = cap;
+	}
+	s->text_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct event_field *f = &ev->fields[i];
+
+		s->foff[i] = s->text_len;
+		if (f->value_len)
+			sigma_fold_into(f->value, f->value_len, s->text + s->text_len);
+		s->text_len += f->value_len;
+		s->text[s->text_len++] = '\0';
+	}
+	/* The name index, filled backwards so each chain runs in event order. */
+	mask = pow2_at_least(2 * n);
+	if (mask > s->ftab_cap)
+		mask = s->ftab_cap;
+	memset(s->ftab, 0, mask * sizeof(*s->ftab));
+	s->ftab_mask = --mask;
+	for (size_t i = n; i-- > 0;) {
+		const struct event_field *f = &ev->fields[i];
+		size_t h = f->hash & mask;
+
+		s->fnext[i] = 0;
+		for (; s->ftab[h]; h = (h + 1) & mask) {
+			const struct event_field *g = &ev->fields[s->ftab[h] - 1];
+			if (g->hash == f->hash && g->name_len == f->name_len &&
+			    !memcmp(g->name, f->name, f->name_len)) {
+				s->fnext[i] = s->ftab[h];
+				break;
+			}
 		}
+		s->ftab[h] = (uint32_t)(i + 1);
 	}
-	if (ascii_lower)
-		return f->value;
-	if (s->fold_used + f->value_len + 1 > s->fold_cap) {
-		size_t cap = (s->fold_used + f->value_len + 1) * 2;
-		char *nb = realloc(s->fold_buf, cap);
-		if (!nb)
-			return f->value; /* compare unfolded rather than fail */
-		s->fold_buf = nb;
-		s->fold_cap = cap;
+	return 0;
+}
+
+/* The first field of exactly this name, or NULL. */
+static const struct event_field *field_first(const struct sigma_scratch *s, const char *name,
+					     size_t len, uint32_t hash)
+{
+	const struct event *ev = s->ev;
+
+	for (size_t h = hash & s->ftab_mask; s->ftab[h]; h = (h + 1) & s->ftab_mask) {
+		const struct event_field *f = &ev->fields[s->ftab[h] - 1];
+		if (f->hash == hash && f->name_len == len && !memcmp(f->name, name, len))
+			return f;
 	}
-	s->fold_off[i] = s->fold_used;
-	sigma_fold_into(f->value, f->value_len, s->fold_buf + s->fold_used);
-	s->fold_used += f->value_len;
-	s->fold_buf[s->fold_used++] = '\0';
-	s->fold_gen[i] = s->gen;
-	return s->fold_buf + s->fold_off[i];
+	return NULL;
+}
+
+/* The next field of the same name as f, or NULL. */
+static const struct event_field *field_next(const struct sigma_scratch *s,
+					    const struct event_field *f)
+{
+	uint32_t nx = s->fnext[f - s->ev->fields];
+
+	return nx ? &s->ev->fields[nx - 1] : NULL;
 }
 
 static size_t u8len(unsigned char c)
@@ -329,8 +436,8 @@ static int cidr_match(const struct sval *v, const struct event_field *f)
 	return 1;
 }
 
-static const struct event_field *lookup(struct sigma_scratch *s, const char *name, size_t len,
-					uint32_t hash, size_t *pos)
+const struct event_field *sigma_field(const struct sigma_scratch *s, const char *name, size_t len,
+				      uint32_t hash)
 {
 	const struct ls_alt *alt = s->alt;
 
@@ -338,9 +445,9 @@ static const struct event_field *lookup(struct sigma_scratch *s, const char *nam
 		for (size_t i = 0; i < alt->nrenames; i++) {
 			const struct ls_rename *r = &alt->renames[i];
 			if (r->from_hash == hash && r->from_len == len && !memcmp(r->from, name, len))
-				return event_find(s->ev, r->to, r->to_len, r->to_hash, pos);
+				return field_first(s, r->to, r->to_len, r->to_hash);
 		}
-	return event_find(s->ev, name, len, hash, pos);
+	return field_first(s, name, len, hash);
 }
 
 static int value_match(struct sigma_scratch *s, const struct sval *v, const struct event_field *f)
@@ -366,8 +473,8 @@ static int value_match(struct sigma_scratch *s, const struct sval *v, const stru
 	case V_TIME:
 		return !time_part(f, v->unit, &x) && num_cmp(v->nop, x, v->num);
 	case V_FIELDREF: {
-		size_t pos = 0, rn;
-		const struct event_field *g = lookup(s, v->ref, v->reflen, v->refhash, &pos);
+		size_t rn;
+		const struct event_field *g = sigma_field(s, v->ref, v->reflen, v->refhash);
 		const char *rt;
 		struct sval tmp;
 
@@ -389,7 +496,6 @@ static int value_match(struct sigma_scratch *s, const struct sval *v, const stru
 static int item_value(struct sigma_scratch *s, const struct sitem *it, const struct sval *v)
 {
 	const struct event_field *f;
-	size_t pos = 0;
 
 	if (!it->field) {
 		for (size_t i = 0; i < s->ev->n; i++)
@@ -397,17 +503,18 @@ static int item_value(struct sigma_scratch *s, const struct sitem *it, const str
 				return 1;
 		return 0;
 	}
-	f = lookup(s, it->field, it->flen, it->hash, &pos);
+	f = sigma_field(s, it->field, it->flen, it->hash);
 	if (v->op == V_EXISTS)
 		return (f != NULL) == v->want;
 	if (v->op == V_NULL) {
-		for (; f; f = lookup(s, it->field, it->flen, it->hash, &pos))
+		if (!f)
+			return 1;
+		for (; f; f = field_next(s, f))
 			if (f->type == EV_NULL)
 				return 1;
-		pos = 0;
-		return lookup(s, it->field, it->flen, it->hash, &pos) == NULL;
+		return 0;
 	}
-	for (; f; f = lookup(s, it->field, it->flen, it->hash, &pos))
+	for (; f; f = field_next(s, f))
 		if (value_match(s, v, f))
 			return 1;
 	return 0;

@@ -987,11 +987,31 @@ static int compile_correlation(struct rbuild *b, const struct ynode *c, struct s
 		k->alias_names = arena_alloc(b->a, (al->n + 1) * sizeof(char *));
 		if (!k->alias_names)
 			return reject(b, "out of memory");
+		k->aliases = arena_alloc(b->a, (al->n + 1) * sizeof(*k->aliases));
+		if (!k->aliases)
+			return reject(b, "out of memory");
 		for (size_t i = 0; i < al->n; i++) {
-			if (al->kids[2 * i + 1]->kind != Y_MAP)
+			const struct ynode *m = al->kids[2 * i + 1];
+			struct salias *sa = &k->aliases[i];
+
+			if (m->kind != Y_MAP)
 				return reject(b, "correlation: alias '%s' must map rules to fields",
 					      al->kids[2 * i]->s);
-			k->alias_names[k->naliases++] = keep(b, al->kids[2 * i]->s);
+			sa->name = keep(b, al->kids[2 * i]->s);
+			sa->rules = arena_alloc(b->a, (m->n + 1) * sizeof(char *));
+			sa->fields = arena_alloc(b->a, (m->n + 1) * sizeof(char *));
+			if (!sa->rules || !sa->fields)
+				return reject(b, "out of memory");
+			for (size_t j = 0; j < m->n; j++) {
+				const char *f = scalar(m->kids[2 * j + 1]);
+
+				if (!f)
+					return reject(b, "correlation: alias '%s' must map rules to fields",
+						      sa->name);
+				sa->rules[sa->n] = keep(b, m->kids[2 * j]->s);
+				sa->fields[sa->n++] = keep(b, f);
+			}
+			k->alias_names[k->naliases++] = sa->name;
 		}
 	}
 	{

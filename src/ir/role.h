@@ -48,7 +48,11 @@ enum role {
 	X(TIMELINE_ADD, timeline_add, "add timeline entries")                       \
 	X(TASK_EDIT, task_edit, "add and complete tasks")                           \
 	X(AUDIT_READ, audit_read, "read and verify the audit log")                  \
-	X(USER_ADMIN, user_admin, "manage user accounts")
+	X(USER_ADMIN, user_admin, "manage user accounts")                           \
+	X(ALERT_READ, alert_read, "read alerts and suppressions")                   \
+	X(ALERT_TRIAGE, alert_triage, "triage alerts")                              \
+	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
+	X(EVENT_WRITE, event_write, "send events to detection")
 
 enum action {
 #define X(N, n, d) ACT_##N,

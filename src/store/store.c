@@ -16,6 +16,7 @@
 /* The backends, by URL scheme (OpenBSD smtpd table.c style). */
 static const struct store_driver *const drivers[] = {
 	&store_sqlite_driver,
+	&store_pg_driver,
 };
 
 /* A stmt's first member is always its driver's pointer (see backends). */
@@ -78,7 +79,7 @@ static int migrate(struct store *st, struct err *e)
 			       st->drv->migrations);
 	rc = store_exec(st, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 			    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-			    "applied_at INTEGER NOT NULL)", e);
+			    "applied_at BIGINT NOT NULL)", e);
 	if (rc)
 		return rc;
 	rc = current_version(st, &have, e);
@@ -157,12 +158,15 @@ int store_open(const char *url, int flags, struct store **out, struct err *e)
 				target = colon + 1;
 			}
 		}
-		if (!drv && strncmp(url, "postgres", 8) == 0)
-			return err_set(e, ERR_INVALID, "%s: the postgresql backend is not built in yet", url);
+		/* libpq's other spelling of its URL scheme. */
+		if (!drv && n == 10 && strncmp(url, "postgresql", 10) == 0) {
+			drv = &store_pg_driver;
+			target = colon + 1;
+		}
 	}
 	if (!drv) {
 		if (colon && !strchr(url, '/'))
-			return err_set(e, ERR_INVALID, "%s: unknown database scheme (use sqlite:PATH)", url);
+			return err_set(e, ERR_INVALID, "%s: unknown database scheme (use sqlite:PATH or postgres://...)", url);
 		drv = &store_sqlite_driver; /* a bare path */
 	}
 	if (!*target)
@@ -393,6 +397,34 @@ int stmt_exec(struct stmt *s, struct err *e)
 		;
 	stmt_done(s);
 	return rc;
+}
+
+int stmt_column_count(struct stmt *s)
+{
+	return s->drv->column_count(s);
+}
+
+const char *stmt_column_name(struct stmt *s, int col)
+{
+	const char *n = s->drv->column_name(s, col);
+	return n ? n : "";
+}
+
+void store_url_redact(const char *url, char *out, size_t size)
+{
+	/* scheme://user:password@host...: only the password goes. */
+	const char *auth = strstr(url, "://");
+	const char *at, *colon;
+
+	snprintf(out, size, "%s", url);
+	if (!auth)
+		return;
+	auth += 3;
+	at = strchr(auth, '@');
+	colon = strchr(auth, ':');
+	if (!at || !colon || colon > at || strchr(auth, '/') < at)
+		return;
+	snprintf(out, size, "%.*s***%s", (int)(colon + 1 - url), url, at);
 }
 
 int store_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,

@@ -1,7 +1,7 @@
 /*
  * store.h: the store interface: a connection, transactions and prepared
- * statements over one of several backends chosen by URL (sqlite: now,
- * postgres: later), as OpenBSD smtpd's table.c picks table backends.
+ * statements over one of several backends chosen by URL (sqlite:PATH or
+ * postgres://...), as OpenBSD smtpd's table.c picks table backends.
  *
  * Everything above store/ writes one portable SQL text per query ('?'
  * placeholders, standard SQL that SQLite >= 3.35 and PostgreSQL >= 13 both
@@ -41,6 +41,8 @@ struct store_driver {
 	int (*bind_null)(struct stmt *s, int idx);
 	int (*step)(struct stmt *s, struct err *e);
 	int (*column_count)(struct stmt *s);
+	/* The name of result column col, once the statement has stepped. */
+	const char *(*column_name)(struct stmt *s, int col);
 	int (*is_null)(struct stmt *s, int col);
 	int64_t (*column_int)(struct stmt *s, int col);
 	const char *(*column_text)(struct stmt *s, int col);
@@ -51,6 +53,10 @@ struct store_driver {
 	/* See store_text_match(). */
 	int (*text_match)(struct buf *sql, const char *entity, const char *alias, int walk,
 			  const char *term, struct buf *bind, int *nbind);
+	/* After rows were written with explicit ids (store_copy): make the next
+	 * generated id of table's id column follow them. NULL when the backend
+	 * does that by itself (SQLite's rowid). */
+	int (*ids_follow)(struct store *st, const char *table, struct err *e);
 	/* The migrations folder name under data/sql/ ("sqlite"). */
 	const char *migrations;
 };
@@ -158,8 +164,29 @@ int stmt_exec(struct stmt *s, struct err *e);
 int store_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
 		     int walk, const char *term, struct buf *bind, int *nbind);
 
+/* The number of result columns of s and the name of column col (after a step). */
+int stmt_column_count(struct stmt *s);
+const char *stmt_column_name(struct stmt *s, int col);
+
+/*
+ * Copy every table of from into to (irdesk db copy): both stores must be on
+ * the same schema version, and to must be empty (only migrated: ERR_CONFLICT
+ * otherwise). Tables go in dependency order in one transaction on to, read
+ * from one snapshot of from, with their ids, so the audit chain, sessions,
+ * tokens, counters and evidence references arrive unchanged; generated ids
+ * continue after the copied ones. progress(ctx, table, rows) is called after
+ * each table (NULL is fine). Nothing is written to to on failure.
+ */
+int store_copy(struct store *from, struct store *to,
+	       void (*progress)(void *ctx, const char *table, int64_t rows), void *ctx,
+	       struct err *e);
+
+/* Write url into out with a password in it replaced by "***" (for messages). */
+void store_url_redact(const char *url, char *out, size_t size);
+
 /* The backends, for store.c's table. */
 extern const struct store_driver store_sqlite_driver;
+extern const struct store_driver store_pg_driver;
 
 /* The newest schema version this binary knows for st's backend. */
 int store_schema_latest(const struct store *st);

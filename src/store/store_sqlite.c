@@ -252,6 +252,11 @@ static int sq_column_count(struct stmt *st)
 	return sqlite3_column_count(((struct sqlite_stmt *)st)->h);
 }
 
+static const char *sq_column_name(struct stmt *st, int col)
+{
+	return sqlite3_column_name(((struct sqlite_stmt *)st)->h, col);
+}
+
 static int sq_is_null(struct stmt *st, int col)
 {
 	return sqlite3_column_type(((struct sqlite_stmt *)st)->h, col) == SQLITE_NULL;
@@ -392,6 +397,8 @@ const struct store_driver store_sqlite_driver = {
 	.bind_null = sq_bind_null,
 	.step = sq_step,
 	.column_count = sq_column_count,
+	.column_name = sq_column_name,
+	.ids_follow = NULL,
 	.is_null = sq_is_null,
 	.column_int = sq_column_int,
 	.column_text = sq_column_text,

@@ -88,6 +88,17 @@ int api_task_list(struct request *rq, struct response *rs);
 int api_task_done(struct request *rq, struct response *rs);
 int api_task_reopen(struct request *rq, struct response *rs);
 
+/* Detection: events, alerts, suppressions, kill chain (web/api_alert.c). */
+int api_events_post(struct request *rq, struct response *rs);
+int api_alert_list(struct request *rq, struct response *rs);
+int api_alert_get(struct request *rq, struct response *rs);
+int api_alert_triage(struct request *rq, struct response *rs);
+int api_suppression_list(struct request *rq, struct response *rs);
+int api_suppression_add(struct request *rq, struct response *rs);
+int api_suppression_remove(struct request *rq, struct response *rs);
+int api_killchain_get(struct request *rq, struct response *rs);
+int api_killchain_mark(struct request *rq, struct response *rs);
+
 /* Users, audit log, tokens and one's own account (web/api_admin.c). */
 int api_user_list(struct request *rq, struct response *rs);
 int api_user_create(struct request *rq, struct response *rs);

@@ -44,6 +44,7 @@ struct http_server {
 	struct tz *default_tz;
 	char *tls_cert, *tls_key;
 	int port;
+	struct intake *intake;            /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -98,6 +99,7 @@ const struct tz *http_tz(struct http_server *srv, const char *name)
 
 int http_port(const struct http_server *srv) { return srv->port; }
 int http_tls(const struct http_server *srv) { return srv->tls_cert != NULL; }
+struct intake *http_intake(const struct http_server *srv) { return srv->intake; }
 
 static void add_security_headers(struct MHD_Response *r, int is_page)
 {
@@ -152,11 +154,15 @@ static int authenticate(struct http_server *srv, struct request *rq)
 	const char *auth = req_header(rq, "Authorization");
 	const char *cookie;
 	int64_t now = time_now();
+	int rc;
 
 	if (auth) {
 		if (strncasecmp(auth, "Bearer ", 7) != 0)
 			return err_set(&rq->err, ERR_AUTH, "unsupported Authorization scheme (use Bearer)");
-		if (auth_token_actor(rq->st, auth + 7, now, srv->default_tz, &rq->actor, &rq->err))
+		rc = auth_token_actor(rq->st, auth + 7, now, srv->default_tz, &rq->actor, &rq->err);
+		if (rc == ERR_BUSY)
+			return rc; /* the database is down: 503, not a wrong token */
+		if (rc)
 			return err_set(&rq->err, ERR_AUTH, "invalid or revoked API token");
 		rq->authenticated = 1;
 		rq->via_token = 1;
@@ -164,8 +170,12 @@ static int authenticate(struct http_server *srv, struct request *rq)
 		return 0;
 	}
 	cookie = req_cookie(rq, HTTP_SESSION_COOKIE);
-	if (!cookie || auth_session(rq->st, cookie, now, &rq->session, NULL) != 0) {
+	rc = cookie ? auth_session(rq->st, cookie, now, &rq->session, &rq->err) : ERR_AUTH;
+	if (rc == ERR_BUSY)
+		return rc; /* the database is down: 503, not signed out */
+	if (rc) {
 		memset(&rq->session, 0, sizeof(rq->session));
+		err_clear(&rq->err);
 		return 0; /* anonymous */
 	}
 	rq->tz = http_tz(srv, rq->session.tz);
@@ -485,6 +495,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 		return err_set(e, ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&srv->lock, NULL);
 	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
+	srv->intake = cfg->intake;
 	rc = tz_load(cfg->tz ? cfg->tz : "Asia/Tokyo", &srv->default_tz, e);
 	if (!rc && cfg->tls_cert) {
 		rc = read_pem(cfg->tls_cert, &srv->tls_cert, e);

@@ -9,6 +9,7 @@
 
 struct err;
 struct http_server;
+struct intake;
 struct tz;
 
 struct http_config {
@@ -18,6 +19,7 @@ struct http_config {
 	const char *tls_cert;  /* PEM files; both or neither */
 	const char *tls_key;
 	int threads;           /* 0: one per core, at least 2 */
+	struct intake *intake; /* the detection queue for POST /api/v1/events (borrowed), or NULL */
 };
 
 #define HTTP_SESSION_COOKIE "irdesk_session"
@@ -33,6 +35,8 @@ int http_tls(const struct http_server *srv);
  * default zone when name is NULL, empty or cannot be loaded.
  */
 const struct tz *http_tz(struct http_server *srv, const char *name);
+/* The detection queue the server was started with, or NULL. */
+struct intake *http_intake(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

@@ -52,6 +52,8 @@ void page_begin(struct request *rq, struct buf *b, const char *title)
 		buf_adds(b, "<header class=\"top\"><a class=\"brand\" href=\"/\">irdesk</a><nav>");
 		html_printf(b, "<a href=\"/\">%s</a>", page_t(rq, "nav.dashboard"));
 		html_printf(b, "<a href=\"/incidents\">%s</a>", page_t(rq, "nav.incidents"));
+		if (role_may(rq->actor.role, ACT_ALERT_READ) && !rq->actor.external)
+			html_printf(b, "<a href=\"/alerts\">%s</a>", page_t(rq, "nav.alerts"));
 		if (role_may(rq->actor.role, ACT_AUDIT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/audit\">%s</a>", page_t(rq, "nav.audit"));
 		if (role_may(rq->actor.role, ACT_USER_ADMIN) && !rq->actor.external)

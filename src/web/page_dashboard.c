@@ -5,6 +5,7 @@
  * recently changed incidents for everyone else).
  */
 #include "web/pages.h"
+#include "ir/alert.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
 #include "ir/role.h"
@@ -95,6 +96,20 @@ static void my_tasks(struct request *rq, struct buf *b)
 	}
 	json_decref(tasks);
 	buf_adds(b, "</section>");
+}
+
+/* The alerts waiting for triage, for those who read alerts. */
+static void new_alerts(struct request *rq, struct buf *b)
+{
+	int64_t n = 0;
+
+	if (rq->actor.external || !role_may(rq->actor.role, ACT_ALERT_READ) ||
+	    alert_count(rq->st, &rq->actor, "new", &n, NULL) != 0)
+		return;
+	html_printf(b, "<section class=\"card\"><h2>%s</h2><table class=\"counts\"><tbody>"
+		       "<tr><th><a href=\"/alerts?status=new\">%s</a></th><td class=\"num\">"
+		       "<a href=\"/alerts?status=new\" id=\"new-alerts\">%lld</a></td></tr></tbody></table>"
+		       "</section>", page_t(rq, "dash.alerts"), page_t(rq, "dash.new_alerts"), (long long)n);
 }
 
 static void recent_audit(struct request *rq, struct buf *b)
@@ -200,6 +215,7 @@ int page_dashboard(struct request *rq, struct response *rs)
 	counts_by_state(rq, &b, &l);
 	counts_by_priority(rq, &b, &l);
 	my_tasks(rq, &b);
+	new_alerts(rq, &b);
 	buf_adds(&b, "</div>");
 	if (role_may(rq->actor.role, ACT_AUDIT_READ) && !rq->actor.external)
 		recent_audit(rq, &b);

@@ -954,6 +954,7 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 		}
 		buf_adds(&b, "</p>");
 	}
+	pg_killchain_bar(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT));
 	render_timeline(rq, &b, &v);
 	render_tasks(rq, &b, &v);
 	buf_adds(&b, "</div><div class=\"col-side\">");

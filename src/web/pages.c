@@ -33,6 +33,11 @@ const struct route page_routes[] = {
 	{ "POST", "/incidents/{id}/timeline", page_incident_timeline_add, PGI, ACT_TIMELINE_ADD,
 	  "add a timeline entry" },
 
+	{ "POST", "/incidents/{id}/killchain", page_incident_killchain, PGI, ACT_INCIDENT_EDIT,
+	  "mark or unmark a kill-chain phase" },
+	{ "GET", "/alerts", page_alert_list, PG, ACT_ALERT_READ, "alert queue with filters" },
+	{ "GET", "/alerts/{alert}", page_alert_show, PG, ACT_ALERT_READ, "one alert and its event" },
+	{ "POST", "/alerts/{alert}/triage", page_alert_triage, PG, ACT_ALERT_TRIAGE, "triage an alert" },
 	{ "GET", "/users", page_users, PG, ACT_USER_ADMIN, "accounts" },
 	{ "POST", "/users", page_user_add, PG, ACT_USER_ADMIN, "add an account" },
 	{ "POST", "/users/{name}/disable", page_user_disable, PG, ACT_USER_ADMIN, "disable an account" },

@@ -31,6 +31,17 @@ int page_incident_task_add(struct request *rq, struct response *rs);
 int page_incident_task_done(struct request *rq, struct response *rs);
 int page_incident_timeline_add(struct request *rq, struct response *rs);
 
+/* page_alert.c */
+int page_alert_list(struct request *rq, struct response *rs);
+int page_alert_show(struct request *rq, struct response *rs);
+int page_alert_triage(struct request *rq, struct response *rs);
+int page_incident_killchain(struct request *rq, struct response *rs);
+/*
+ * The kill-chain bar of incident hid (seven phases, detected and manual
+ * marks apart); may_mark adds the forms to mark or unmark a phase. Prints
+ * nothing when the incident cannot be read.
+ */
+void pg_killchain_bar(struct request *rq, struct buf *b, const char *hid, int may_mark);
 /* page_admin.c */
 int page_users(struct request *rq, struct response *rs);
 int page_user_add(struct request *rq, struct response *rs);

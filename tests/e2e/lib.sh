@@ -8,6 +8,15 @@ TEST_TOP=${IRDESK_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 IRDESK_BIN=${IRDESK_BIN:-$TEST_TOP/build/test/irdesk}
 TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/irdesk-e2e-XXXXXX")
 DB=sqlite:$TEST_DIR/irdesk.db
+# IRDESK_TEST_DB=pg (tests/run.sh's PostgreSQL pass, the server from
+# tests/pg.sh): the same script on a fresh PostgreSQL database of its own.
+TEST_BACKEND=${IRDESK_TEST_DB:-sqlite}
+TEST_PGDB=
+if [ "$TEST_BACKEND" = pg ]; then
+	TEST_PGDB=t_$(basename "$TEST_DIR" | tr -c 'a-zA-Z0-9' _ | tr 'A-Z' 'a-z')
+	"$IRDESK_PG_BIN/createdb" "$TEST_PGDB" || { echo "Bail out! createdb $TEST_PGDB failed"; exit 1; }
+	DB=$IRDESK_PG_URL/$TEST_PGDB
+fi
 export IRDESK_TZ=${IRDESK_TZ:-Asia/Tokyo}
 export IRDESK_LOG=${IRDESK_LOG:-warn}
 test_count=0
@@ -25,6 +34,30 @@ trap cleanup EXIT
 at_exit() { test_cleanup_cmds+=("$1"); }
 
 irdesk() { "$IRDESK_BIN" --db "$DB" "$@"; }
+
+# The database behind $DB, for tests that inspect or tamper with it as an
+# intruder with database access would. NAME is a copy made by db_copy, or
+# empty for the script's own database.
+# db_url NAME: the --db URL of NAME.
+db_url() {
+	if [ "$TEST_BACKEND" = pg ]; then echo "$IRDESK_PG_URL/$TEST_PGDB${1:+_$1}"
+	else echo "sqlite:$TEST_DIR/${1:-irdesk}.db"; fi
+}
+# db_sql_on NAME SQL: run SQL there (sqlite3 or psql); rows print as a|b.
+db_sql_on() {
+	if [ "$TEST_BACKEND" = pg ]; then
+		"$IRDESK_PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$(db_url "$1")" -c "$2"
+	else
+		sqlite3 -cmd '.timeout 5000' "$TEST_DIR/${1:-irdesk}.db" "$2"
+	fi
+}
+# db_sql SQL: run SQL on the script's database.
+db_sql() { db_sql_on "" "$1"; }
+# db_copy NAME: a consistent copy of the script's database, called NAME.
+db_copy() {
+	if [ "$TEST_BACKEND" = pg ]; then "$IRDESK_PG_BIN/createdb" -T "$TEST_PGDB" "${TEST_PGDB}_$1"
+	else sqlite3 "$TEST_DIR/irdesk.db" ".backup '$TEST_DIR/$1.db'"; fi
+}
 
 test_expect_success() {
 	local desc=$1 body=$2
@@ -105,6 +138,8 @@ wait_exit() {
 	cat "$TEST_DIR/exit"
 }
 at_exit '[ -f "$TEST_DIR/pid" ] && kill -9 "$(cat "$TEST_DIR/pid")"'
+# PostgreSQL databases go once their servers are gone (the copies too).
+[ -z "$TEST_PGDB" ] || at_exit 'for d in $("$IRDESK_PG_BIN/psql" -X -A -t -d postgres -c "SELECT datname FROM pg_database WHERE datname LIKE '"'"'$TEST_PGDB%'"'"'"); do "$IRDESK_PG_BIN/dropdb" --force "$d"; done'
 
 test_done() {
 	echo "1..$test_count"

@@ -6,24 +6,29 @@
 # password ever shows up where it should not.
 . "$(dirname "$0")/lib.sh"
 
+# What init names the database by, and where the evidence folder goes: beside
+# a SQLite file, or under var/ in the working folder for PostgreSQL.
+shown=$TEST_DIR/irdesk.db evdir=$TEST_DIR/evidence
+[ "$TEST_BACKEND" = pg ] && shown=$DB evdir=$TEST_DIR/var/evidence
+
 test_expect_success 'init creates the database and evidence folder and shows a password once' '
 	irdesk init > init.out 2> init.err
 	cat init.out
-	grep -qxF "irdesk initialised: database $TEST_DIR/irdesk.db" init.out
+	grep -qxF "irdesk initialised: database $shown" init.out
 	[ "$(grep -c "one-time password" init.out)" -eq 1 ]
 	otp=$(sed -n "s/^admin one-time password: \([^ ]*\) (shown once; change it at first sign-in)$/\1/p" init.out)
 	[ "${#otp}" -eq 20 ]
 	! printf "%s" "$otp" | grep -q "[0O1lI]"
 	echo "$otp" > admin.otp
 	[ ! -s init.err ]
-	[ -f "$TEST_DIR/irdesk.db" ]
-	[ "$(stat -c %a "$TEST_DIR/evidence")" = 700 ]
+	[ "$TEST_BACKEND" = pg ] || [ -f "$TEST_DIR/irdesk.db" ]
+	[ "$(stat -c %a "$evdir")" = 700 ]
 '
 
 test_expect_success 'a second init is refused with exit 4 and prints no password' '
 	expect_code 4 irdesk init
 	stderr_has "already initialised"
-	stderr_has "$TEST_DIR/irdesk.db"
+	stderr_has "$shown"
 	[ ! -s "$TEST_DIR/stdout" ]
 '
 

@@ -248,8 +248,8 @@ test_expect_success 'every incident and task subcommand has --help on stdout' '
 '
 
 test_expect_success 'the audit log records every change and is intact' '
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action = '\''incident.move'\''")" -eq 8 ]
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action = '\''task.done'\''")" -eq 1 ]
+	[ "$(db_sql "select count(*) from audit_log where action = '\''incident.move'\''")" -eq 8 ]
+	[ "$(db_sql "select count(*) from audit_log where action = '\''task.done'\''")" -eq 1 ]
 	irdesk audit verify > v.txt
 	grep -q "intact" v.txt
 '

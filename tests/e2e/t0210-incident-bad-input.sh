@@ -12,7 +12,7 @@ CTRL=$'Bell \x07 title'
 LONG_TITLE=$(printf 'a%.0s' $(seq 201))
 OK_TITLE=$(printf 'a%.0s' $(seq 200))
 
-audit_count() { sqlite3 "$TEST_DIR/irdesk.db" 'select count(*) from audit_log'; }
+audit_count() { db_sql 'select count(*) from audit_log'; }
 
 # refused CODE CMD...: CMD exits CODE with one line on stderr, nothing on
 # stdout, and the audit log keeps its length.

@@ -2,15 +2,14 @@
 # t0300-audit.sh: the audit log as an operator sees it: `irdesk audit log`
 # lists what happened, `audit verify` passes on an untouched database and
 # names the first broken row after someone edits, deletes or swaps rows with
-# the sqlite3 shell, and an anchor kept aside catches rows cut off the end.
+# the sqlite3 shell (or psql), and an anchor kept aside catches rows cut off the end.
 . "$(dirname "$0")/lib.sh"
 
-DBFILE=$TEST_DIR/irdesk.db
 
 # copy_db NAME: a consistent copy of the database to tamper with.
-copy_db() { sqlite3 "$DBFILE" ".backup '$TEST_DIR/$1.db'"; }
+copy_db() { db_copy "$1"; }
 # on NAME ARGS...: run irdesk on the copy called NAME.
-on() { local n=$1; shift; "$IRDESK_BIN" --db "sqlite:$TEST_DIR/$n.db" "$@"; }
+on() { local n=$1; shift; "$IRDESK_BIN" --db "$(db_url "$n")" "$@"; }
 # rows: the number of audit rows, from the anchor taken after the setup.
 rows() { cut -d: -f1 "$TEST_DIR/anchor.txt"; }
 
@@ -100,11 +99,11 @@ test_expect_success 'every subcommand has --help; bad usage exits 2' '
 
 test_expect_success 'an edited row is caught at its number' '
 	copy_db edit-actor &&
-	sqlite3 "$TEST_DIR/edit-actor.db" "UPDATE audit_log SET actor = '\''mallory'\'' WHERE seq = 3" &&
+	db_sql_on edit-actor "UPDATE audit_log SET actor = '\''mallory'\'' WHERE seq = 3" &&
 	expect_code 4 on edit-actor audit verify &&
 	stderr_has "irdesk: audit log broken at row 3: " &&
 	copy_db edit-after &&
-	sqlite3 "$TEST_DIR/edit-after.db" \
+	db_sql_on edit-after \
 		"UPDATE audit_log SET after = '\''{\"title\":\"nothing happened\"}'\'' WHERE seq = 2" &&
 	expect_code 4 on edit-after audit verify &&
 	stderr_has "irdesk: audit log broken at row 2: row 2 was changed"
@@ -112,20 +111,20 @@ test_expect_success 'an edited row is caught at its number' '
 
 test_expect_success 'a deleted row is caught at its number' '
 	copy_db deleted &&
-	sqlite3 "$TEST_DIR/deleted.db" "DELETE FROM audit_log WHERE seq = 4" &&
+	db_sql_on deleted "DELETE FROM audit_log WHERE seq = 4" &&
 	expect_code 4 on deleted audit verify &&
 	stderr_has "irdesk: audit log broken at row 4: row 4 is missing"
 '
 
 test_expect_success 'swapped rows are caught at the first of them' '
 	copy_db swapped &&
-	sqlite3 "$TEST_DIR/swapped.db" "
+	db_sql_on swapped "
 		CREATE TEMP TABLE t AS SELECT * FROM audit_log WHERE seq IN (2, 4);
 		UPDATE audit_log SET (at, actor, action, object_type, object_id, before, after,
 			prev_hash, hash) = (SELECT at, actor, action, object_type, object_id, before,
 			after, prev_hash, hash FROM t WHERE t.seq = 6 - audit_log.seq)
 		WHERE seq IN (2, 4);" &&
-	test "$(sqlite3 "$TEST_DIR/swapped.db" "SELECT COUNT(*) FROM audit_log")" -eq "$(rows)" &&
+	test "$(db_sql_on swapped "SELECT COUNT(*) FROM audit_log")" -eq "$(rows)" &&
 	expect_code 4 on swapped audit verify &&
 	stderr_has "irdesk: audit log broken at row 2: "
 '
@@ -140,11 +139,11 @@ test_expect_success 'verify --json on a broken log still exits 4' '
 test_expect_success 'rows cut off the end are caught; with the head lowered only the anchor tells' '
 	n=$(rows) &&
 	copy_db cut &&
-	sqlite3 "$TEST_DIR/cut.db" "DELETE FROM audit_log WHERE seq > $((n - 2))" &&
+	db_sql_on cut "DELETE FROM audit_log WHERE seq > $((n - 2))" &&
 	expect_code 4 on cut audit verify &&
 	stderr_has "irdesk: audit log broken at row $((n - 1)): " &&
 	copy_db cut-head &&
-	sqlite3 "$TEST_DIR/cut-head.db" "DELETE FROM audit_log WHERE seq > $((n - 2));
+	db_sql_on cut-head "DELETE FROM audit_log WHERE seq > $((n - 2));
 		UPDATE audit_head SET seq = $((n - 2)),
 			hash = (SELECT hash FROM audit_log WHERE seq = $((n - 2)))" &&
 	expect_code 0 on cut-head audit verify &&

@@ -224,8 +224,8 @@ test_expect_success 'a program signs in with POST /session and works with the co
 '
 
 test_expect_success 'every change through the API is in the audit chain, which verifies' '
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action like '\''incident.%'\''")" -ge 15 ] &&
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action like '\''task.%'\''")" -ge 6 ] &&
+	[ "$(db_sql "select count(*) from audit_log where action like '\''incident.%'\''")" -ge 15 ] &&
+	[ "$(db_sql "select count(*) from audit_log where action like '\''task.%'\''")" -ge 6 ] &&
 	irdesk audit verify
 '
 

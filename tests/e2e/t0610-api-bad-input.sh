@@ -21,7 +21,7 @@ start_server() { # $1 log file; sets PID and PORT
 }
 at_exit '[ -f "$TEST_DIR/pid" ] && kill -9 "$(cat "$TEST_DIR/pid")"'
 
-audit_count() { sqlite3 "$TEST_DIR/irdesk.db" 'select count(*) from audit_log'; }
+audit_count() { db_sql 'select count(*) from audit_log'; }
 url() { echo "http://127.0.0.1:$(cat "$TEST_DIR/port")$1"; }
 
 # bad STATUS CODE METHOD PATH [BODY [MESSAGE]]: with the admin token, the
@@ -228,8 +228,8 @@ test_expect_success 'values the domain refuses are 422 with its message' '
 test_expect_success 'a wrong current password is 422, and is counted and audited like a failed sign-in' '
 	snapshot &&
 	bad 422 invalid POST /api/v1/account/password "{\"current\":\"wrong password\",\"new\":\"a new password 12\"}" "current: wrong password" &&
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select count(*) from audit_log where action = '"'"'auth.failure'"'"'")" -ge 1 ] &&
-	[ "$(sqlite3 "$TEST_DIR/irdesk.db" "select failures from signin_failures where key = '"'"'user:admin'"'"'")" = 1 ]
+	[ "$(db_sql "select count(*) from audit_log where action = '"'"'auth.failure'"'"'")" -ge 1 ] &&
+	[ "$(db_sql "select failures from signin_failures where key = '"'"'user:admin'"'"'")" = 1 ]
 '
 
 test_expect_success 'a 2 MiB body is 413 and is not read into anything' '

@@ -20,7 +20,7 @@ start_server() { # $1 log file; sets PID and PORT
 }
 at_exit '[ -f "$TEST_DIR/pid" ] && kill -9 "$(cat "$TEST_DIR/pid")"'
 
-audit_count() { sqlite3 "$TEST_DIR/irdesk.db" 'select count(*) from audit_log'; }
+audit_count() { db_sql 'select count(*) from audit_log'; }
 url() { echo "http://127.0.0.1:$(cat "$TEST_DIR/port")$1"; }
 
 # as WHO METHOD PATH [BODY]: call with the token saved as $TEST_DIR/WHO.token;
@@ -154,11 +154,10 @@ test_expect_success 'POST /audit/verify reports an intact chain, with or without
 '
 
 test_expect_success 'a tampered row is reported with 200 and the row that broke' '
-	db="$TEST_DIR/irdesk.db" &&
-	old=$(sqlite3 "$db" "SELECT actor FROM audit_log WHERE seq = 2") &&
-	sqlite3 "$db" "UPDATE audit_log SET actor = '\''mallory'\'' WHERE seq = 2" &&
+	old=$(db_sql "SELECT actor FROM audit_log WHERE seq = 2") &&
+	db_sql "UPDATE audit_log SET actor = '\''mallory'\'' WHERE seq = 2" &&
 	expect 200 admin POST /api/v1/audit/verify &&
-	sqlite3 "$db" "UPDATE audit_log SET actor = '\''$old'\'' WHERE seq = 2" &&
+	db_sql "UPDATE audit_log SET actor = '\''$old'\'' WHERE seq = 2" &&
 	[ "$(out .intact)" = false ] && [ "$(out .bad_seq)" = 2 ] &&
 	out .problem | grep -q "changed" &&
 	expect 200 admin POST /api/v1/audit/verify && [ "$(out .intact)" = true ]

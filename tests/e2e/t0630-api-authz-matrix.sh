@@ -15,7 +15,7 @@ MATRIX=$TEST_DIR/matrix
 PW="matrix password 1"
 
 url() { echo "http://127.0.0.1:$(cat "$TEST_DIR/port")$1"; }
-sql() { sqlite3 -cmd '.timeout 5000' "$TEST_DIR/irdesk.db" "$1"; }
+sql() { db_sql "$1"; }
 
 # call WHO METHOD PATH [BODY]: with WHO's token ($TEST_DIR/WHO.token); the
 # answer goes to $TEST_DIR/out, the status is printed.
@@ -59,6 +59,10 @@ sample() {
 	# A wrong current password would count as a failed sign-in (throttled per address).
 	"POST /api/v1/account/password") echo '{"current":"no new password given"}' ;;
 	"POST /api/v1/account/totp/confirm") echo '{"code":"000000"}' ;;
+	"POST /api/v1/events") echo '{"EventID":1,"Computer":"matrix"}' ;;
+	"POST /api/v1/alerts/{alert}/triage") echo '{"action":"benign"}' ;; # may be repeated
+	"POST /api/v1/suppressions") echo "{\"rule\":\"matrix\",\"reason\":\"matrix $3\"}" ;;
+	"POST /api/v1/incidents/{id}/killchain") echo '{"phase":"delivery","note":"matrix"}' ;;
 	esac
 }
 
@@ -71,7 +75,9 @@ allowed_status() {
 	"POST /api/v1/incidents/{id}/transitions") echo 409 ;;
 	"POST /api/v1/account/password" | "POST /api/v1/account/totp/confirm") echo 422 ;;
 	"POST /api/v1/incidents" | "POST /api/v1/incidents/"*"/timeline" | \
-	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens") echo 201 ;;
+	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
+	"POST /api/v1/suppressions") echo 201 ;;
+	"POST /api/v1/events") echo 202 ;;
 	"DELETE "*) echo 204 ;;
 	*) echo 200 ;;
 	esac
@@ -88,6 +94,8 @@ fill() {
 	p=${p//\{username\}/m_throw}
 	p=${p//\{name\}/m_throw}
 	p=${p//\{tid\}/$(cat "$TEST_DIR/$who.tid" 2>/dev/null || echo 0)}
+	p=${p//\{alert\}/$ALERT}
+	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
 	echo "$p"
 }
 
@@ -100,6 +108,9 @@ check_route() {
 	got=$(call "$who" "$m" "$path" ${body:+"$body"}) || got=curl-failed
 	if [ "$m $pat" = "POST /api/v1/tokens" ] && [ "$got" = 201 ]; then
 		out .id > "$TEST_DIR/$who.tid" # the next route revokes it, not the token in use
+	fi
+	if [ "$m $pat" = "POST /api/v1/suppressions" ] && [ "$got" = 201 ]; then
+		out .id > "$TEST_DIR/$who.sid" # the DELETE route removes this one
 	fi
 	if [ "$allow" = 1 ]; then want=$(allowed_status "$m" "$pat"); else want=403; fi
 	if [ "$got" != "$want" ]; then
@@ -145,11 +156,14 @@ test_expect_success 'setup: the matrix from the route table, one account and tok
 	irdesk incident new --title "Transition target" --owner r_incident_handler --functional-impact low \
 		--information-impact none --recoverability regular --json | jq -r .id > "$TEST_DIR/inc2" &&
 	irdesk task add "$(cat "$TEST_DIR/inc")" "matrix task" --phase triage --json | jq -r .id > "$TEST_DIR/task" &&
+	irdesk ingest --rules "$TEST_TOP/tests/data/alert/rules.yml" "$TEST_TOP/tests/data/alert/events.ndjson" > /dev/null &&
+	irdesk alert list --json | jq -r ".items[0].id" > "$TEST_DIR/alert" &&
 	start_server "$TEST_DIR/serve.log"
 '
 INC=$(cat "$TEST_DIR/inc" 2>/dev/null)
 INC2=$(cat "$TEST_DIR/inc2" 2>/dev/null)
 TASK=$(cat "$TEST_DIR/task" 2>/dev/null)
+ALERT=$(cat "$TEST_DIR/alert" 2>/dev/null)
 
 i=0
 for role in $(roles); do

@@ -41,7 +41,7 @@ static int group_setup(void **state)
 	char url[600];
 	struct err e;
 	(void)state;
-	snprintf(url, sizeof(url), "sqlite:%s/x.db", unit_tmpdir());
+	unit_db_url("x", url, sizeof(url));
 	err_clear(&e);
 	if (store_open(url, STORE_CREATE, &st, &e)) {
 		print_error("store_open(%s): %s\n", url, err_msg(&e));

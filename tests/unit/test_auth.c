@@ -31,7 +31,11 @@ static struct store *open_store_url(char *url, size_t size)
 	int rc;
 
 	err_clear(&e);
-	snprintf(url, size, "sqlite:%s/a%d.db", unit_tmpdir(), ++n);
+	{
+		char name[16];
+		snprintf(name, sizeof(name), "a%d", ++n);
+		unit_db_url(name, url, size);
+	}
 	rc = store_open(url, STORE_CREATE, &st, &e);
 	if (rc)
 		print_error("store_open(%s): %s\n", url, err_msg(&e));

@@ -210,6 +210,10 @@ static void test_admin_and_viewer(void **state)
 #define TASKS CREATE " researcher curator forensic_engineer"
 #define TIMELINE TASKS " legal_advisor self_assessment education"
 #define AUDIT "admin commander incident_manager self_assessment"
+/* Detection (docs/api.md "Detection"): triage as incidents are triaged;
+ * suppressing and sending events are the incident managers' and up. */
+#define ALERT_TRIAGE EDIT
+#define DETECT_ADMIN "admin commander incident_manager"
 
 static const struct cell_row {
 	const char *method, *pattern, *roles;
@@ -242,6 +246,15 @@ static const struct cell_row {
 	{ "POST", "/api/v1/audit/verify", AUDIT },
 	{ "GET", "/api/v1/tokens", ALL },
 	{ "POST", "/api/v1/account/password", ALL },
+	{ "POST", "/api/v1/events", DETECT_ADMIN },
+	{ "GET", "/api/v1/alerts", ALL },
+	{ "GET", "/api/v1/alerts/{alert}", ALL },
+	{ "POST", "/api/v1/alerts/{alert}/triage", ALERT_TRIAGE },
+	{ "GET", "/api/v1/suppressions", ALL },
+	{ "POST", "/api/v1/suppressions", DETECT_ADMIN },
+	{ "DELETE", "/api/v1/suppressions/{sid}", DETECT_ADMIN },
+	{ "GET", "/api/v1/incidents/{id}/killchain", ALL },
+	{ "POST", "/api/v1/incidents/{id}/killchain", EDIT },
 };
 
 static int set_has(const char *set, enum role r)

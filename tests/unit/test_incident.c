@@ -23,7 +23,6 @@
 #define AT_0930_JST INT64_C(1795653000) /* 2026-11-26T00:30:00Z */
 
 static struct tz *tokyo;
-static char template_path[512];
 static struct err e;
 
 /* Fail with the error message when rc is not want. */
@@ -69,20 +68,6 @@ static void add_user(struct store *st, const struct actor *admin, const char *na
 	user_release(&u);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[8192];
-	size_t n;
-
-	assert_non_null(in);
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
 static int group_setup(void **state)
 {
 	struct store *st = NULL;
@@ -95,8 +80,7 @@ static int group_setup(void **state)
 		print_error("tz_load: %s\n", err_msg(&e));
 		return -1;
 	}
-	snprintf(template_path, sizeof(template_path), "%s/template.db", unit_tmpdir());
-	snprintf(url, sizeof(url), "sqlite:%s", template_path);
+	unit_db_url("template", url, sizeof(url)); /* the backend under test */
 	if (store_open(url, STORE_CREATE, &st, &e)) {
 		print_error("store_open: %s\n", err_msg(&e));
 		return -1;
@@ -136,9 +120,8 @@ static int fx_setup(void **state)
 	char path[600], url[700];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "%s/t%d.db", unit_tmpdir(), ++n);
-	copy_file(template_path, path);
-	snprintf(url, sizeof(url), "sqlite:%s", path);
+	snprintf(path, sizeof(path), "t%d", ++n);
+	unit_db_copy("template", path, url, sizeof(url));
 	CHECK(store_open(url, 0, &f->st, &e), 0);
 	actor_local(&f->admin, tokyo);
 	f->admin.now = NOW;

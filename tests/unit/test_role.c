@@ -113,9 +113,26 @@ static void test_viewer_only_reads(void **state)
 {
 	(void)state;
 	assert_true(role_may(ROLE_VIEWER, ACT_INCIDENT_READ));
+	assert_true(role_may(ROLE_VIEWER, ACT_ALERT_READ));
 	for (int a = 0; a < ACT__COUNT; a++)
-		if (a != ACT_INCIDENT_READ && role_may(ROLE_VIEWER, (enum action)a))
+		if (a != ACT_INCIDENT_READ && a != ACT_ALERT_READ && role_may(ROLE_VIEWER, (enum action)a))
 			fail_msg("viewer may %s", action_name((enum action)a));
+}
+
+/* Detection: whoever reads incidents reads alerts; triage follows incident
+ * triage; suppressions and event intake are for the managers and up. */
+static void test_detection_permissions(void **state)
+{
+	(void)state;
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		int manager = r == ROLE_ADMIN || r == ROLE_COMMANDER || r == ROLE_INCIDENT_MANAGER;
+		assert_int_equal(role_may((enum role)r, ACT_ALERT_READ),
+				 role_may((enum role)r, ACT_INCIDENT_READ));
+		assert_int_equal(role_may((enum role)r, ACT_ALERT_TRIAGE),
+				 manager || r == ROLE_INCIDENT_HANDLER || r == ROLE_TRIAGE);
+		assert_int_equal(role_may((enum role)r, ACT_ALERT_SUPPRESS), manager);
+		assert_int_equal(role_may((enum role)r, ACT_EVENT_WRITE), manager);
+	}
 }
 
 static void test_only_admin_manages_users(void **state)
@@ -172,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_admin_may_everything),
 		cmocka_unit_test(test_viewer_only_reads),
 		cmocka_unit_test(test_only_admin_manages_users),
+		cmocka_unit_test(test_detection_permissions),
 		cmocka_unit_test(test_every_role_reads),
 		cmocka_unit_test(test_lifecycle_rights),
 		cmocka_unit_test(test_out_of_range_is_refused),

@@ -11,6 +11,14 @@
  *                    must (not) make any loaded rule fire through sigma_match
  *   --- reject       a text the rejection reason of some rule must contain
  *   --- loaded       the number of rules that must load
+ *   --- stream       "TIME FIRED {json}" lines, fed in order to sigma_match
+ *                    and every match to sigma_correlate_feed: TIME is the
+ *                    event's time in seconds, or '-' for sigma_event_time;
+ *                    FIRED the ids of the correlations that must fire on
+ *                    it, comma-separated, in order, or '-' for none
+ *   --- corr         "max_groups N" (before the stream), and checks after
+ *                    it: "evicted N", "silent ID" / "loud ID" (whether a
+ *                    rule's matches surface, sigma_rule_generates)
  * Events are built by hand from flat JSON (arrays give one field per
  * element, numbers keep their text), independently of the event decoder.
  */
@@ -141,6 +149,43 @@ static void count_match(void *ctx, const struct sigma_rule *rule)
 	(*(int *)ctx)++;
 }
 
+/* A stream case: the correlation state and what fired on one event. */
+struct stream {
+	const struct sigma_ruleset *rs;
+	struct sigma_corr_state *st;
+	const struct event *ev;
+	int64_t t;
+	char fired[512];
+	char seen[1024];     /* " id=generates" of every rule that matched or fired */
+};
+
+static void note_seen(struct stream *sm, const struct sigma_rule *r)
+{
+	size_t n = strlen(sm->seen);
+
+	snprintf(sm->seen + n, sizeof(sm->seen) - n, " %s=%d", sigma_rule_id(r),
+		 sigma_rule_generates(r));
+}
+
+static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group, int64_t t)
+{
+	struct stream *sm = ctx;
+	size_t n = strlen(sm->fired);
+
+	(void)group;
+	(void)t;
+	snprintf(sm->fired + n, sizeof(sm->fired) - n, "%s%s", n ? "," : "", sigma_rule_id(corr));
+	note_seen(sm, corr);
+}
+
+static void stream_match(void *ctx, const struct sigma_rule *rule)
+{
+	struct stream *sm = ctx;
+
+	note_seen(sm, rule);
+	assert_int_equal(sigma_correlate_feed(sm->rs, sm->st, rule, sm->ev, sm->t, on_fire, sm), 0);
+}
+
 /* Run one case file; returns the number of checks made. */
 static int run_case(const char *path)
 {
@@ -156,6 +201,11 @@ static int run_case(const char *path)
 	int nreject = 0;
 	struct { char *json; int want; int line; } evs[64];
 	int nev = 0, lineno = 0;
+	struct { char *line; int lineno; } sev[64];
+	int nsev = 0;
+	const char *corr_checks[16];
+	int ncorr = 0;
+	size_t max_groups = 0;
 
 	memset(&rep, 0, sizeof(rep));
 	err_clear(&e);
@@ -186,6 +236,15 @@ static int run_case(const char *path)
 			evs[nev++].want = m;
 		} else if (!strcmp(section, "reject") && line[0] && nreject < 16) {
 			want_reject[nreject++] = line;
+		} else if (!strcmp(section, "stream") && line[0] != '#') {
+			assert_true(nsev < 64);
+			sev[nsev].line = line;
+			sev[nsev++].lineno = lineno;
+		} else if (!strcmp(section, "corr") && line[0] && line[0] != '#') {
+			if (!strncmp(line, "max_groups ", 11))
+				max_groups = (size_t)atol(line + 11);
+			else if (ncorr < 16)
+				corr_checks[ncorr++] = line;
 		} else if (!strcmp(section, "loaded")) {
 			want_loaded = atoi(line);
 		}
@@ -222,6 +281,54 @@ static int run_case(const char *path)
 			fail();
 		}
 		tev_free(&t);
+	}
+	if (nsev || ncorr) {
+		struct stream sm;
+		uint64_t evicted;
+
+		memset(&sm, 0, sizeof(sm));
+		sm.rs = rs;
+		assert_int_equal(sigma_corr_state_new(max_groups, &sm.st, &e), 0);
+		for (int i = 0; i < nsev; i++, checks++) {
+			char *sv = NULL, *tm = strtok_r(sev[i].line, " ", &sv);
+			char *want = strtok_r(NULL, " ", &sv), *json = sv;
+			struct tev t;
+
+			assert_non_null(want);
+			assert_non_null(json);
+			tev_build(&t, json);
+			sm.ev = &t.ev;
+			sm.t = strcmp(tm, "-") ? atoll(tm) : sigma_event_time(&t.ev, NULL, 0);
+			sm.fired[0] = '\0';
+			assert_int_equal(sigma_match(rs, s, &t.ev, stream_match, &sm), 0);
+			if (strcmp(sm.fired, strcmp(want, "-") ? want : "")) {
+				print_error("%s:%d: expected %s to fire, got '%s'\n", path, sev[i].lineno,
+					    want, sm.fired);
+				fail();
+			}
+			tev_free(&t);
+		}
+		sigma_corr_stats(sm.st, NULL, &evicted, NULL);
+		for (int i = 0; i < ncorr; i++, checks++) {
+			char what[16], id[128], pat[160];
+			unsigned long long n;
+
+			if (sscanf(corr_checks[i], "evicted %llu", &n) == 1) {
+				if (evicted != n) {
+					print_error("%s: %llu groups evicted, expected %llu\n", path,
+						    (unsigned long long)evicted, n);
+					fail();
+				}
+				continue;
+			}
+			assert_int_equal(sscanf(corr_checks[i], "%15s %127s", what, id), 2);
+			snprintf(pat, sizeof(pat), " %s=%d", id, !strcmp(what, "loud"));
+			if (!strstr(sm.seen, pat)) {
+				print_error("%s: rule %s should be %s (seen:%s)\n", path, id, what, sm.seen);
+				fail();
+			}
+		}
+		sigma_corr_state_free(sm.st);
 	}
 	sigma_scratch_free(s);
 	sigma_ruleset_free(rs);

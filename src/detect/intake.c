@@ -1,0 +1,548 @@
+/*
+ * intake.c: the detector (rules -> alerts for one event) and the server's
+ * bounded event queue with its one worker thread. See intake.h.
+ */
+#include "detect/intake.h"
+#include "detect/ioc.h"
+#include "detect/scan.h"
+#include "detect/sigma.h"
+#include "detect/watchlist.h"
+#include "ir/actor.h"
+#include "ir/alert.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The detector */
+
+#define MATCHES_MAX 256 /* rules recorded per event; more are counted, not kept */
+#define IOC_HITS_MAX 64 /* indicators recorded per event */
+
+struct ioc_found {
+	enum ioc_type type;
+	const char *value; /* in the set */
+};
+
+struct detector {
+	struct sigma_ruleset *rs;
+	struct sigma_scratch *scratch;
+	struct sigma_corr_state *corr;   /* the stream's correlations; NULL without any */
+	const struct sigma_rule *hits[MATCHES_MAX];
+	size_t nhits, nmatches;
+	const struct sigma_rule *fired[MATCHES_MAX];   /* correlations that fired on the event */
+	size_t nfired;
+	struct ioc_set *iocs;          /* IOC watchlists, NULL: none */
+	struct ioc_scratch *ioc_scratch;
+	struct ioc_found ioc_hits[IOC_HITS_MAX];
+	size_t nioc;
+};
+
+int detector_new(const char *const *rules, int n, struct detector **out, struct err *e)
+{
+	struct detector *d = calloc(1, sizeof(*d));
+	int rc;
+
+	*out = NULL;
+	if (!d)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	rc = sigma_ruleset_new(&d->rs, e);
+	for (int i = 0; !rc && i < n; i++)
+		rc = sigma_load_path(d->rs, rules[i], NULL, NULL, e);
+	if (!rc)
+		rc = sigma_ruleset_compile(d->rs, e);
+	if (!rc)
+		rc = sigma_scratch_new(d->rs, &d->scratch, e);
+	if (!rc && sigma_ruleset_correlations(d->rs))
+		rc = sigma_corr_state_new(0, &d->corr, e);
+	if (rc) {
+		detector_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+void detector_free(struct detector *d)
+{
+	if (!d)
+		return;
+	sigma_corr_state_free(d->corr);
+	sigma_scratch_free(d->scratch);
+	sigma_ruleset_free(d->rs);
+	ioc_scratch_free(d->ioc_scratch);
+	ioc_set_free(d->iocs);
+	free(d);
+}
+
+int detector_set_watchlist(struct detector *d, struct ioc_set *set, struct err *e)
+{
+	int rc = 0;
+
+	ioc_scratch_free(d->ioc_scratch);
+	ioc_set_free(d->iocs);
+	d->ioc_scratch = NULL;
+	d->iocs = set;
+	if (set && !(rc = ioc_set_compile(set, e)))
+		rc = ioc_scratch_new(&d->ioc_scratch, e);
+	if (rc) {
+		ioc_set_free(d->iocs);
+		d->iocs = NULL;
+	}
+	return rc;
+}
+
+static int on_ioc_hit(void *ctx, const struct ioc_hit *h)
+{
+	struct detector *d = ctx;
+
+	d->nmatches++;
+	if (d->nioc < IOC_HITS_MAX) {
+		d->ioc_hits[d->nioc].type = h->type;
+		d->ioc_hits[d->nioc].value = h->value;
+		d->nioc++;
+	}
+	return 0;
+}
+
+size_t detector_loaded(const struct detector *d) { return sigma_ruleset_loaded(d->rs); }
+size_t detector_rejected(const struct detector *d) { return sigma_ruleset_rejected(d->rs); }
+
+static void on_match(void *ctx, const struct sigma_rule *rule)
+{
+	struct detector *d = ctx;
+
+	d->nmatches++;
+	if (d->nhits < MATCHES_MAX)
+		d->hits[d->nhits++] = rule;
+}
+
+/*
+ * The entities of an event: the first field present of each list, in the
+ * Sigma names of Windows logs first, then common flat shapes (ECS, syslog
+ * JSON). A field may hold its value with a domain ("CORP\alice"): kept so.
+ */
+static const char *const host_fields[] = { "Computer", "Hostname", "ComputerName", "host.name",
+					   "hostname", "host", NULL };
+static const char *const user_fields[] = { "User", "TargetUserName", "SubjectUserName",
+					   "UserName", "AccountName", "user.name", "user",
+					   "username", NULL };
+static const char *const ip_fields[] = { "IpAddress", "SourceIp", "SourceAddress", "ClientIP",
+					 "src_ip", "source.ip", "DestinationIp", "ip", NULL };
+static const char *const process_fields[] = { "Image", "NewProcessName", "ProcessName",
+					      "Application", "process.executable", "process",
+					      NULL };
+
+/* The value of the first non-empty field of names into out (cut to fit). */
+static void entity(const struct event *ev, const char *const *names, char *out, size_t n)
+{
+	out[0] = '\0';
+	for (; *names; names++) {
+		size_t pos = 0, len = strlen(*names);
+		const struct event_field *f = event_find(ev, *names, len,
+							 event_name_hash(*names, len), &pos);
+		if (f && f->value_len && f->type != EV_NULL) {
+			size_t k = f->value_len < n - 1 ? f->value_len : n - 1;
+			/* Cut at a UTF-8 boundary. */
+			while (k < f->value_len && k > 0 && ((unsigned char)f->value[k] & 0xC0) == 0x80)
+				k--;
+			memcpy(out, f->value, k);
+			out[k] = '\0';
+			return;
+		}
+	}
+}
+
+static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group, int64_t time)
+{
+	struct detector *d = ctx;
+
+	(void)group;
+	(void)time;
+	if (d->nfired < MATCHES_MAX)
+		d->fired[d->nfired++] = corr;
+}
+
+int detector_event(struct detector *d, struct store *st, const struct actor *who,
+		   const struct event *ev, int64_t window, struct intake_stats *stats,
+		   struct err *e)
+{
+	char host[256], user[256], ip[64], proc[1024];
+	int rc = 0;
+
+	d->nhits = d->nmatches = d->nfired = d->nioc = 0;
+	if (sigma_match(d->rs, d->scratch, ev, on_match, d) != 0)
+		return err_set(e, ERR_INTERNAL, "matching failed");
+	if (d->iocs)
+		ioc_match(d->iocs, d->ioc_scratch, ev, 0, on_ioc_hit, d);
+	stats->events++;
+	stats->matches += d->nmatches;
+	if (!d->nhits && !d->nioc)
+		return 0;
+	if (d->corr && d->nhits) {
+		/* The event's own time orders the stream; its arrival when it has none. */
+		int64_t t = sigma_event_time(ev, NULL, who->now);
+
+		for (size_t i = 0; i < d->nhits; i++)
+			if (sigma_correlate_feed(d->rs, d->corr, d->hits[i], ev, t, on_fire, d))
+				return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	entity(ev, host_fields, host, sizeof(host));
+	entity(ev, user_fields, user, sizeof(user));
+	entity(ev, ip_fields, ip, sizeof(ip));
+	entity(ev, process_fields, proc, sizeof(proc));
+	/* Base matches, then the correlations they completed (source 'sigma' too). */
+	for (size_t i = 0; i < d->nhits + d->nfired && !rc; i++) {
+		const struct sigma_rule *r = i < d->nhits ? d->hits[i] : d->fired[i - d->nhits];
+		struct alert_input in;
+		enum alert_outcome outcome = ALERT_CREATED;
+
+		if (!sigma_rule_generates(r))
+			continue;
+
+		memset(&in, 0, sizeof(in));
+		in.source = "sigma";
+		in.rule_id = sigma_rule_id(r);
+		in.title = sigma_rule_title(r);
+		in.level = sigma_rule_level(r);
+		in.tags = sigma_rule_tags(r);
+		in.host = host;
+		in.user = user;
+		in.ip = ip;
+		in.process = proc;
+		in.event = ev->raw;
+		in.event_len = ev->raw_len;
+		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
+		if (rc)
+			break;
+		if (outcome == ALERT_CREATED)
+			stats->created++;
+		else if (outcome == ALERT_DEDUPLICATED)
+			stats->deduplicated++;
+		else
+			stats->suppressed++;
+	}
+	/*
+	 * An IOC hit is an alert of its own "rule", the indicator: repeats fold
+	 * per indicator and host (the user is left out of the group key).
+	 */
+	for (size_t i = 0; i < d->nioc && !rc; i++) {
+		struct alert_input in;
+		enum alert_outcome outcome = ALERT_CREATED;
+		char rule[IOC_VALUE_MAX + 32], title[IOC_VALUE_MAX + 32];
+
+		snprintf(rule, sizeof(rule), "ioc:%s:%s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		snprintf(title, sizeof(title), "IOC hit: %s %s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		memset(&in, 0, sizeof(in));
+		in.source = "ioc";
+		in.rule_id = rule;
+		in.title = title;
+		in.level = "high";
+		in.host = host;
+		in.user = "";
+		in.ip = ip;
+		in.process = proc;
+		in.event = ev->raw;
+		in.event_len = ev->raw_len;
+		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
+		if (rc)
+			break;
+		if (outcome == ALERT_CREATED)
+			stats->created++;
+		else if (outcome == ALERT_DEDUPLICATED)
+			stats->deduplicated++;
+		else
+			stats->suppressed++;
+	}
+	return rc;
+}
+
+/* The queue */
+
+struct item {
+	char *text;
+	size_t len;
+};
+
+struct intake {
+	pthread_mutex_t lock;
+	pthread_cond_t more;        /* signalled when events arrive or stop is set */
+	struct item *ring;
+	size_t max, head, count;    /* ring of max; count queued */
+	size_t inflight;            /* taken by the worker, not yet recorded */
+	int stopping;
+	pthread_t worker;
+	int started;
+
+	struct intake_stats stats;  /* under lock */
+	struct detector *det;
+	struct store *st;
+	struct tz *tz;
+	struct actor actor;
+	int64_t window;
+	enum event_profile profile;
+	unsigned delay_ms;
+};
+
+#define BATCH_MAX 256
+
+static void pause_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Decode and match a batch of events in one transaction. */
+static void work_batch(struct intake *in, struct item *batch, size_t n, struct event *ev)
+{
+	struct intake_stats st;
+	struct err e;
+	int tx;
+
+	memset(&st, 0, sizeof(st));
+	err_clear(&e);
+	in->actor.now = time_now();
+	tx = store_begin(in->st, &e) == 0;
+	if (!tx)
+		log_error("intake: %s", err_msg(&e));
+	for (size_t i = 0; i < n; i++) {
+		if (in->delay_ms)
+			pause_ms(in->delay_ms);
+		err_clear(&e);
+		if (event_decode(ev, batch[i].text, batch[i].len, in->profile, &e) != 0 ||
+		    detector_event(in->det, in->st, &in->actor, ev, in->window, &st, &e) != 0) {
+			st.failed++;
+			log_warn("intake: event dropped: %s", err_msg(&e));
+		}
+		free(batch[i].text);
+	}
+	if (tx) {
+		err_clear(&e);
+		if (store_commit(in->st, &e) != 0) {
+			log_error("intake: %zu events lost: %s", n, err_msg(&e));
+			store_rollback(in->st);
+			st.failed += n;
+		}
+	}
+	pthread_mutex_lock(&in->lock);
+	in->stats.events += st.events;
+	in->stats.matches += st.matches;
+	in->stats.created += st.created;
+	in->stats.deduplicated += st.deduplicated;
+	in->stats.suppressed += st.suppressed;
+	in->stats.failed += st.failed;
+	in->inflight -= n;
+	pthread_mutex_unlock(&in->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct intake *in = arg;
+	struct item batch[BATCH_MAX];
+	struct event ev;
+
+	event_init(&ev);
+	for (;;) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&in->lock);
+		while (in->count == 0 && !in->stopping)
+			pthread_cond_wait(&in->more, &in->lock);
+		if (in->count == 0 && in->stopping) {
+			pthread_mutex_unlock(&in->lock);
+			break;
+		}
+		while (in->count > 0 && n < BATCH_MAX) {
+			batch[n++] = in->ring[in->head];
+			in->head = (in->head + 1) % in->max;
+			in->count--;
+		}
+		in->inflight += n;
+		pthread_mutex_unlock(&in->lock);
+		work_batch(in, batch, n, &ev);
+	}
+	event_release(&ev);
+	return NULL;
+}
+
+static void intake_free(struct intake *in)
+{
+	for (size_t i = 0; i < in->count; i++)
+		free(in->ring[(in->head + i) % in->max].text);
+	free(in->ring);
+	detector_free(in->det);
+	store_close(in->st);
+	tz_free(in->tz);
+	pthread_cond_destroy(&in->more);
+	pthread_mutex_destroy(&in->lock);
+	free(in);
+}
+
+/* Every stored watchlist into the detector (none is fine). */
+static int load_watchlists(struct intake *in, struct err *e)
+{
+	struct ioc_set *set = NULL;
+	size_t n = 0;
+	int rc = ioc_set_new(&set, e);
+
+	if (!rc)
+		rc = watchlist_load(in->st, &in->actor, NULL, set, &n, e);
+	if (rc || n == 0) {
+		ioc_set_free(set);
+		return rc;
+	}
+	log_info("detection: %zu indicators from the watchlists", ioc_set_count(set));
+	return detector_set_watchlist(in->det, set, e);
+}
+
+int intake_start(const struct intake_config *cfg, struct intake **out, struct err *e)
+{
+	struct intake *in = calloc(1, sizeof(*in));
+	int rc;
+
+	*out = NULL;
+	if (!in)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&in->lock, NULL);
+	pthread_cond_init(&in->more, NULL);
+	in->max = cfg->queue_max ? cfg->queue_max : INTAKE_QUEUE_DEFAULT;
+	in->window = cfg->window;
+	in->profile = cfg->profile;
+	in->delay_ms = cfg->delay_ms;
+	in->ring = calloc(in->max, sizeof(*in->ring));
+	if (!in->ring) {
+		intake_free(in);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	rc = tz_load(cfg->tz ? cfg->tz : "Asia/Tokyo", &in->tz, e);
+	if (!rc)
+		rc = detector_new(cfg->rules, cfg->nrules, &in->det, e);
+	if (!rc)
+		rc = store_open(cfg->db_url, 0, &in->st, e);
+	if (!rc) {
+		actor_system(&in->actor, in->tz);
+		rc = load_watchlists(in, e);
+	}
+	if (!rc && pthread_create(&in->worker, NULL, worker_main, in) != 0)
+		rc = err_set(e, ERR_INTERNAL, "cannot start the detection worker");
+	if (rc) {
+		intake_free(in);
+		return rc;
+	}
+	in->started = 1;
+	log_info("detection: %zu rules loaded, %zu rejected; queue of %zu events",
+		 detector_loaded(in->det), detector_rejected(in->det), in->max);
+	*out = in;
+	return 0;
+}
+
+/* Collects the spans of the objects of a body. */
+struct spans {
+	struct item *items;
+	size_t n, cap;
+	const char *base;
+};
+
+static int on_span(void *ctx, const struct event *ev, size_t index, size_t offset,
+		   struct err *err)
+{
+	struct spans *sp = ctx;
+	char *copy;
+
+	(void)index;
+	(void)offset;
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? sp->cap * 2 : 16;
+		struct item *grown = realloc(sp->items, cap * sizeof(*grown));
+		if (!grown)
+			return err_set(err, ERR_NOMEM, "out of memory");
+		sp->items = grown;
+		sp->cap = cap;
+	}
+	copy = malloc(ev->raw_len + 1);
+	if (!copy)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	memcpy(copy, ev->raw, ev->raw_len);
+	copy[ev->raw_len] = '\0';
+	sp->items[sp->n].text = copy;
+	sp->items[sp->n].len = ev->raw_len;
+	sp->n++;
+	return 0;
+}
+
+int intake_submit(struct intake *in, const char *body, size_t len, size_t *accepted,
+		  struct err *e)
+{
+	struct spans sp = { NULL, 0, 0, body };
+	struct event ev;
+	size_t n = 0;
+	int rc;
+
+	*accepted = 0;
+	event_init(&ev);
+	rc = scan_buffer("body", body, len, PROFILE_FLAT, &ev, on_span, &sp, &n, e);
+	event_release(&ev);
+	if (!rc && sp.n > in->max)
+		rc = err_set(e, ERR_TOOLONG, "%zu events in one request, more than the queue holds "
+			     "(%zu): send fewer at a time", sp.n, in->max);
+	if (!rc) {
+		pthread_mutex_lock(&in->lock);
+		if (in->stopping) {
+			rc = err_set(e, ERR_BUSY, "the server is stopping");
+		} else if (in->count + in->inflight + sp.n > in->max) {
+			rc = err_set(e, ERR_BUSY, "the event queue is full (%zu of %zu): retry later",
+				     in->count + in->inflight, in->max);
+		} else {
+			for (size_t i = 0; i < sp.n; i++)
+				in->ring[(in->head + in->count + i) % in->max] = sp.items[i];
+			in->count += sp.n;
+			*accepted = sp.n;
+			pthread_cond_signal(&in->more);
+		}
+		pthread_mutex_unlock(&in->lock);
+	}
+	if (rc)
+		for (size_t i = 0; i < sp.n; i++)
+			free(sp.items[i].text);
+	free(sp.items);
+	return rc;
+}
+
+void intake_get_stats(struct intake *in, struct intake_stats *out, size_t *queued)
+{
+	pthread_mutex_lock(&in->lock);
+	*out = in->stats;
+	if (queued)
+		*queued = in->count + in->inflight;
+	pthread_mutex_unlock(&in->lock);
+}
+
+void intake_stop(struct intake *in)
+{
+	if (!in)
+		return;
+	pthread_mutex_lock(&in->lock);
+	in->stopping = 1;
+	if (in->count + in->inflight)
+		log_info("detection: finishing %zu queued events", in->count + in->inflight);
+	pthread_cond_broadcast(&in->more);
+	pthread_mutex_unlock(&in->lock);
+	if (in->started)
+		pthread_join(in->worker, NULL);
+	log_info("detection: %llu events, %llu matches, %llu new alerts, %llu deduplicated, "
+		 "%llu suppressed, %llu failed", (unsigned long long)in->stats.events,
+		 (unsigned long long)in->stats.matches, (unsigned long long)in->stats.created,
+		 (unsigned long long)in->stats.deduplicated, (unsigned long long)in->stats.suppressed,
+		 (unsigned long long)in->stats.failed);
+	intake_free(in);
+}

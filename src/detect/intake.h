@@ -1,0 +1,107 @@
+/*
+ * intake.h: events into alerts (issue 6, item 5). A detector holds the
+ * loaded Sigma rules and turns one decoded event into alerts (ir/alert.h):
+ * each matching rule gives an alert input with the event's entities (host,
+ * user, ip, process). `irdesk ingest` runs it directly over files; `irdesk
+ * serve` puts a bounded queue and one worker thread in front of it, so that
+ * POST /api/v1/events answers as soon as the events are queued and refuses
+ * (all of a request, never part) when the queue is full.
+ */
+#ifndef IRDESK_DETECT_INTAKE_H
+#define IRDESK_DETECT_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/event.h"
+
+struct actor;
+struct err;
+struct store;
+struct tz;
+
+struct intake_stats {
+	uint64_t events;      /* decoded and matched */
+	uint64_t matches;     /* (event, rule) matches */
+	uint64_t created;     /* new alerts */
+	uint64_t deduplicated;
+	uint64_t suppressed;
+	uint64_t failed;      /* events that could not be decoded or recorded */
+};
+
+/* Rules and per-thread matching state. One thread uses a detector at a time. */
+struct detector;
+
+/*
+ * Load the rule files or folders rules[0..n) (none is fine: every event is
+ * then accepted and nothing matches) and compile them. *out is the
+ * caller's (detector_free). Fails like sigma_load_path.
+ */
+int detector_new(const char *const *rules, int n, struct detector **out, struct err *e);
+void detector_free(struct detector *d);
+/*
+ * Match IOC watchlists too (detect/ioc.h): set (taken over, compiled here;
+ * NULL: none) is checked on every event after the rules, and each
+ * indicator found becomes an alert of source "ioc", level high, rule
+ * "ioc:TYPE:VALUE", title "IOC hit: TYPE VALUE", folded per indicator and
+ * host. Fails like ioc_set_compile (the set is freed then).
+ */
+struct ioc_set;
+int detector_set_watchlist(struct detector *d, struct ioc_set *set, struct err *e);
+
+/* Rules loaded and rejected. */
+size_t detector_loaded(const struct detector *d);
+size_t detector_rejected(const struct detector *d);
+
+/*
+ * Match ev and record an alert for each matching rule through
+ * alert_record (as who, with the deduplication window), adding to *stats.
+ * The caller may hold a transaction open around many events.
+ */
+int detector_event(struct detector *d, struct store *st, const struct actor *who,
+		   const struct event *ev, int64_t window, struct intake_stats *stats,
+		   struct err *e);
+
+/* The queue and its worker, for the server. */
+struct intake;
+
+struct intake_config {
+	const char *db_url;            /* the worker opens its own connection */
+	const char *const *rules;      /* rule files or folders */
+	int nrules;
+	size_t queue_max;              /* events queued or in work at most (0: 10000) */
+	int64_t window;                /* deduplication window in seconds (0: default) */
+	enum event_profile profile;
+	const char *tz;                /* zone of the system actor */
+	unsigned delay_ms;             /* tests only: pause per event, to fill the queue */
+};
+
+#define INTAKE_QUEUE_DEFAULT 10000
+
+/*
+ * Load the rules, open the store, load every stored IOC watchlist
+ * (detect/watchlist.h) and start the worker. *out is the caller's.
+ */
+int intake_start(const struct intake_config *cfg, struct intake **out, struct err *e);
+
+/*
+ * Queue the events of body (one JSON object, a JSON array of objects, or
+ * objects one per line): each is checked to be a well-formed object first,
+ * and then all are queued or none. *accepted gets how many. ERR_PARSE
+ * (nothing queued) for malformed input, ERR_BUSY when the queue has no
+ * room for all of them now (retry later), ERR_TOOLONG when there are more
+ * than the queue ever holds.
+ */
+int intake_submit(struct intake *in, const char *body, size_t len, size_t *accepted,
+		  struct err *e);
+
+/* A snapshot of the counters, and the queue's length. */
+void intake_get_stats(struct intake *in, struct intake_stats *out, size_t *queued);
+
+/*
+ * Stop: refuse new events, let the worker finish every queued one, join it
+ * and free everything. NULL is fine.
+ */
+void intake_stop(struct intake *in);
+
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# t1210-alert-pages.sh: the alert pages through curl as a browser would use
+# them: the queue with filters and only the legal triage forms, an alert
+# page with its matched event escaped, triage by form (CSRF required), the
+# dashboard's count of new alerts, and the kill-chain bar on the incident
+# page (detected apart from manual, Japanese and English labels).
+. "$(dirname "$0")/lib.sh"
+
+DATA=$TEST_TOP/tests/data/alert
+PW=alert-pages-password-1
+URL=
+
+get() {
+	local path=$1 jar=$2; shift 2
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
+}
+post() {
+	local path=$1 jar=$2 args=(); shift 2
+	for f in "$@"; do args+=(--data-urlencode "$f"); done
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
+		"${args[@]}" "$URL$path"
+}
+location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
+csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
+body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
+body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
+signin() {
+	rm -f "$2"
+	[ "$(get /login "$2")" = 200 ] || return 1
+	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
+	[ "$(get / "$2")" = 200 ]
+}
+up() { server && URL=http://127.0.0.1:$PORT; }
+
+test_expect_success 'setup: accounts, alerts from the sample events, a server' '
+	irdesk init > /dev/null &&
+	echo "$PW" | irdesk user add hana --role incident_handler --password-stdin > /dev/null &&
+	echo "$PW" | irdesk user add vic --role viewer --password-stdin > /dev/null &&
+	echo "$PW" | irdesk user add ext --role incident_handler --external --password-stdin > /dev/null &&
+	irdesk ingest --rules "$DATA/rules.yml" "$DATA/events.ndjson" > /dev/null &&
+	start_server "$TEST_DIR/serve.log"
+'
+
+test_expect_success 'the dashboard counts new alerts and the navigation links the queue' '
+	up && signin hana "$TEST_DIR/hana" &&
+	body_has "href=\"/alerts\"" &&
+	grep -q "id=\"new-alerts\">2<" "$TEST_DIR/body" &&
+	signin ext "$TEST_DIR/ext" && body_lacks "href=\"/alerts\"" &&
+	[ "$(get /alerts "$TEST_DIR/ext")" = 403 ]
+'
+
+test_expect_success 'the queue lists alerts with filters and triage forms for those who may' '
+	up &&
+	[ "$(get /alerts "$TEST_DIR/hana")" = 200 ] &&
+	body_has "Test evil tool started" && body_has "Test phishing attachment opened" &&
+	body_has "name=\"status\"" && body_has "value=\"promote\"" && body_has "value=\"false_positive\"" &&
+	body_has "Exploitation" &&
+	[ "$(get "/alerts?level=medium" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "Test phishing attachment opened" && body_lacks "Test evil tool started" &&
+	[ "$(get "/alerts?status=bogus" "$TEST_DIR/hana")" = 400 ] &&
+	signin vic "$TEST_DIR/vic" && [ "$(get /alerts "$TEST_DIR/vic")" = 200 ] &&
+	body_has "Test evil tool started" && body_lacks "value=\"promote\""
+'
+
+test_expect_success 'an alert page shows its matched event escaped' '
+	up &&
+	id=$(irdesk alert list --rule 0b1c2d3e-0000-4000-8000-000000000001 --json | jq -r ".items[0].id") &&
+	echo "$id" > "$TEST_DIR/id" &&
+	[ "$(get "/alerts/$id" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "&lt;script&gt;alert(1)&lt;/script&gt;" && body_lacks "<script>alert(1)" &&
+	body_has "CORP\\alice" && body_has "attack.execution" &&
+	[ "$(get /alerts/99999 "$TEST_DIR/hana")" = 404 ]
+'
+
+test_expect_success 'triage by form: CSRF required, a reason for a false positive, promote to an incident' '
+	up && id=$(cat "$TEST_DIR/id") &&
+	[ "$(get "/alerts/$id" "$TEST_DIR/hana")" = 200 ] && tok=$(csrf) &&
+	[ "$(post "/alerts/$id/triage" "$TEST_DIR/hana" action=benign)" = 403 ] &&
+	[ "$(post "/alerts/$id/triage" "$TEST_DIR/hana" "csrf=$tok" action=false_positive)" = 422 ] &&
+	body_has "reason" &&
+	[ "$(post "/alerts/$id/triage" "$TEST_DIR/vic" "csrf=$tok" action=benign)" = 403 ] &&
+	[ "$(post "/alerts/$id/triage" "$TEST_DIR/hana" "csrf=$tok" action=promote)" = 303 ] &&
+	inc=$(location) && case "$inc" in /incidents/IR-*) ;; *) echo "went to $inc"; exit 1 ;; esac &&
+	echo "${inc#/incidents/}" | sed "s/?.*//" > "$TEST_DIR/inc" &&
+	[ "$(get "/alerts/$id" "$TEST_DIR/hana")" = 200 ] && body_lacks "value=\"promote\"" &&
+	[ "$(irdesk alert show "$id" --json | jq -r .status)" = promoted ]
+'
+
+test_expect_success 'the incident page shows the kill-chain bar: detected apart from manual' '
+	up && inc=$(cat "$TEST_DIR/inc") &&
+	[ "$(get "/incidents/$inc" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "kc-phase kc-detected" && body_has "Exploitation" && body_has "攻撃" &&
+	body_has "侵入拡大" && body_has "目的達成" &&
+	[ "$(grep -o "class=\"kc-phase" "$TEST_DIR/body" | wc -l)" = 7 ] &&
+	tok=$(csrf) &&
+	[ "$(post "/incidents/$inc/killchain" "$TEST_DIR/hana" "csrf=$tok" phase=delivery marked=1)" = 303 ] &&
+	[ "$(get "/incidents/$inc" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "kc-phase kc-manual" &&
+	[ "$(post "/incidents/$inc/killchain" "$TEST_DIR/vic" "csrf=$tok" phase=delivery marked=0)" = 403 ] &&
+	[ "$(get "/incidents/$inc" "$TEST_DIR/vic")" = 200 ] && body_has "kc-phase kc-manual" &&
+	body_lacks "action=\"/incidents/$inc/killchain\""
+'
+
+test_expect_success 'the server log has no sanitizer report or internal error' '
+	up && kill -TERM "$PID" && [ "$(wait_exit)" = 0 ] &&
+	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR/serve.log" &&
+	! grep -E " http [^ ]+ [A-Z]+ [^ ]+ 5[0-9][0-9] " "$TEST_DIR/serve.log"
+'
+
+test_done
