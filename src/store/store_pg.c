@@ -440,6 +440,25 @@ static int pg_step(struct stmt *st, struct err *e)
 		s->res = PQexecPrepared(p->conn, s->name, s->nparams,
 					(const char *const *)s->vals, NULL, NULL, 0);
 	status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
+	/*
+	 * Outside a transaction, a statement that failed because the server
+	 * restarted since this connection's last use is run once more on a new
+	 * connection, so that the first request a worker serves after an outage
+	 * is not refused. Only reads and idempotent touches (a session's
+	 * last_seen) run outside transactions: every change is inside one, where
+	 * nothing is retried.
+	 */
+	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && !p->base.in_tx &&
+	    PQstatus(p->conn) != CONNECTION_OK && ensure_conn(p, NULL) == 0 &&
+	    server_prepare(p, s, NULL) == 0) {
+		PQclear(s->res);
+		if (s->simple)
+			s->res = PQexec(p->conn, s->pgsql);
+		else
+			s->res = PQexecPrepared(p->conn, s->name, s->nparams,
+						(const char *const *)s->vals, NULL, NULL, 0);
+		status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
+	}
 	if (status == PGRES_TUPLES_OK) {
 		s->nrows = PQntuples(s->res);
 		s->row = 0;
@@ -525,14 +544,23 @@ static void pg_reset(struct stmt *st)
 static int pg_begin(struct store *st, struct err *e)
 {
 	struct pg_store *p = (struct pg_store *)st;
+	const char *sql;
 	int rc = ensure_conn(p, e);
 
 	if (rc)
 		return rc;
 	/* Before the schema exists, migrations are decided under one lock. */
-	if (!st->schema_version)
-		return run_simple(p, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", e);
-	return run_simple(p, "BEGIN", e);
+	sql = st->schema_version ? "BEGIN"
+				 : "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")";
+	rc = run_simple(p, sql, e);
+	/*
+	 * A server that restarted since this connection's last use shows only
+	 * now. Nothing has begun, so one more try on a new connection is safe,
+	 * and the write is not refused just because this worker was idle.
+	 */
+	if (rc == ERR_BUSY && PQstatus(p->conn) != CONNECTION_OK && ensure_conn(p, e) == 0)
+		rc = run_simple(p, sql, e);
+	return rc;
 }
 
 static int pg_commit(struct store *st, struct err *e)
