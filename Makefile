@@ -8,7 +8,7 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c src/detect/sigma_yaml.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
-         src/detect/intake.c src/detect/ioc.c src/detect/watchlist.c
+         src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
 MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail/mail_lookalike.c \
          src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "detect/intake.h"
+#include "detect/syslog.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -29,15 +30,21 @@ static const char usage[] =
 	"                      full, POST /api/v1/events answers 503 with Retry-After\n"
 	"  --dedup-window SECS fold matches of one rule on one host and user within this\n"
 	"                      many seconds into one alert (default 600)\n"
+	"  --syslog-udp ADDR:PORT  take syslog messages (RFC 5424, 3164) over UDP; when the\n"
+	"                      queue is full they are counted as dropped\n"
+	"  --syslog-tcp ADDR:PORT  take syslog over TCP (octet-counting or newline framing);\n"
+	"                      when the queue is full, reading stops until there is room\n"
+	"  --syslog-port-file PATH  write \"udp PORT\" and \"tcp PORT\" lines to PATH\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
-       O_WINDOW };
+       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE };
 
 #define RULES_MAX 64
 
 struct opts {
 	const char *listen, *port_file, *cert, *key;
+	const char *syslog_udp, *syslog_tcp, *syslog_port_file;
 	int threads;
 	const char *rules[RULES_MAX];
 	int nrules;
@@ -55,6 +62,9 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_PORTFILE: o->port_file = arg; return 0;
 	case O_CERT: o->cert = arg; return 0;
 	case O_KEY: o->key = arg; return 0;
+	case O_SYSUDP: o->syslog_udp = arg; return 0;
+	case O_SYSTCP: o->syslog_tcp = arg; return 0;
+	case O_SYSPORTFILE: o->syslog_port_file = arg; return 0;
 	case O_RULES:
 		if (o->nrules == RULES_MAX)
 			return cli_error(ERR_USAGE, "--rules: at most %d paths", RULES_MAX);
@@ -94,6 +104,9 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "queue", required_argument, NULL, O_QUEUE },
 		{ "dedup-window", required_argument, NULL, O_WINDOW },
+		{ "syslog-udp", required_argument, NULL, O_SYSUDP },
+		{ "syslog-tcp", required_argument, NULL, O_SYSTCP },
+		{ "syslog-port-file", required_argument, NULL, O_SYSPORTFILE },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -101,6 +114,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct intake_config icfg;
 	struct http_server *srv = NULL;
 	struct intake *in = NULL;
+	struct syslog_config scfg;
+	struct syslog_server *sl = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
@@ -138,8 +153,31 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	if (intake_start(&icfg, &in, &c->err))
 		return cli_fail(c);
 
+	/* The syslog listeners feed the same queue as POST /api/v1/events. */
+	if (o.syslog_udp || o.syslog_tcp) {
+		memset(&scfg, 0, sizeof(scfg));
+		scfg.udp = o.syslog_udp;
+		scfg.tcp = o.syslog_tcp;
+		scfg.intake = in;
+		if (syslog_start(&scfg, &sl, &c->err)) {
+			intake_stop(in);
+			return cli_fail(c);
+		}
+		if (o.syslog_port_file) {
+			FILE *f = fopen(o.syslog_port_file, "w");
+			if (!f || fprintf(f, "udp %d\ntcp %d\n", syslog_udp_port(sl),
+					  syslog_tcp_port(sl)) < 0 || fclose(f) != 0) {
+				syslog_stop(sl);
+				intake_stop(in);
+				return cli_error(ERR_IO, "%s: cannot write the port file",
+						 o.syslog_port_file);
+			}
+		}
+	}
+
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.intake = in;
+	cfg.syslog = sl;
 	cfg.listen = o.listen;
 	cfg.db_url = c->db_url;
 	cfg.threads = o.threads;
@@ -147,6 +185,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.tls_cert = o.cert;
 	cfg.tls_key = o.key;
 	if (http_start(&cfg, &srv, &c->err)) {
+		syslog_stop(sl);
 		intake_stop(in);
 		return cli_fail(c);
 	}
@@ -156,6 +195,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		FILE *f = fopen(o.port_file, "w");
 		if (!f || fprintf(f, "%d\n", http_port(srv)) < 0 || fclose(f) != 0) {
 			http_stop(srv);
+			syslog_stop(sl);
 			intake_stop(in);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
@@ -163,6 +203,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	sigwait(&set, &sig);
 	log_info("received %s: stopping (in-flight requests finish)", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
+	/* The listeners close before the worker drains: nothing arrives after. */
+	syslog_stop(sl);
 	/* Every event the server accepted is matched and recorded before exit. */
 	intake_stop(in);
 	log_info("stopped");

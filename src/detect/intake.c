@@ -275,6 +275,7 @@ struct item {
 struct intake {
 	pthread_mutex_t lock;
 	pthread_cond_t more;        /* signalled when events arrive or stop is set */
+	pthread_cond_t room;        /* signalled when the worker finished a batch */
 	struct item *ring;
 	size_t max, head, count;    /* ring of max; count queued */
 	size_t inflight;            /* taken by the worker, not yet recorded */
@@ -342,6 +343,7 @@ static void work_batch(struct intake *in, struct item *batch, size_t n, struct e
 	in->stats.suppressed += st.suppressed;
 	in->stats.failed += st.failed;
 	in->inflight -= n;
+	pthread_cond_broadcast(&in->room);
 	pthread_mutex_unlock(&in->lock);
 }
 
@@ -384,6 +386,7 @@ static void intake_free(struct intake *in)
 	store_close(in->st);
 	tz_free(in->tz);
 	pthread_cond_destroy(&in->more);
+	pthread_cond_destroy(&in->room);
 	pthread_mutex_destroy(&in->lock);
 	free(in);
 }
@@ -415,6 +418,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 		return err_set(e, ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->more, NULL);
+	pthread_cond_init(&in->room, NULL);
 	in->max = cfg->queue_max ? cfg->queue_max : INTAKE_QUEUE_DEFAULT;
 	in->window = cfg->window;
 	in->profile = cfg->profile;
@@ -516,6 +520,56 @@ int intake_submit(struct intake *in, const char *body, size_t len, size_t *accep
 			free(sp.items[i].text);
 	free(sp.items);
 	return rc;
+}
+
+int intake_offer(struct intake *in, const char *text, size_t len, struct err *e)
+{
+	struct item it;
+	int rc = 0;
+
+	it.text = malloc(len + 1);
+	if (!it.text)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	memcpy(it.text, text, len);
+	it.text[len] = '\0';
+	it.len = len;
+	pthread_mutex_lock(&in->lock);
+	if (in->stopping) {
+		rc = err_set(e, ERR_BUSY, "the server is stopping");
+	} else if (in->count + in->inflight >= in->max) {
+		rc = err_set(e, ERR_BUSY, "the event queue is full (%zu)", in->max);
+	} else {
+		in->ring[(in->head + in->count) % in->max] = it;
+		in->count++;
+		pthread_cond_signal(&in->more);
+	}
+	pthread_mutex_unlock(&in->lock);
+	if (rc)
+		free(it.text);
+	return rc;
+}
+
+size_t intake_room(struct intake *in, unsigned wait_ms)
+{
+	size_t room;
+
+	pthread_mutex_lock(&in->lock);
+	if (wait_ms && in->count + in->inflight >= in->max && !in->stopping) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(wait_ms / 1000);
+		ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&in->room, &in->lock, &ts);
+	}
+	room = in->stopping || in->count + in->inflight >= in->max ? 0
+		: in->max - in->count - in->inflight;
+	pthread_mutex_unlock(&in->lock);
+	return room;
 }
 
 void intake_get_stats(struct intake *in, struct intake_stats *out, size_t *queued)

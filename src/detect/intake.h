@@ -95,6 +95,14 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 int intake_submit(struct intake *in, const char *body, size_t len, size_t *accepted,
 		  struct err *e);
 
+/*
+ * Queue one event, the JSON object text[0..len) (copied; checked by the
+ * worker). ERR_BUSY when the queue is full or stopping: nothing queued.
+ */
+int intake_offer(struct intake *in, const char *text, size_t len, struct err *e);
+/* Room in the queue now; with wait_ms, wait up to that long for some first. */
+size_t intake_room(struct intake *in, unsigned wait_ms);
+
 /* A snapshot of the counters, and the queue's length. */
 void intake_get_stats(struct intake *in, struct intake_stats *out, size_t *queued);
 

@@ -174,7 +174,8 @@ int watchlist_list(struct store *st, const struct actor *who, json_t **out, stru
 	if (rc < 0)
 		goto out;
 	rc = store_prepare(st, "SELECT l.name, i.type, count(*) FROM iocs i JOIN ioc_lists l "
-			       "ON l.id = i.list_id GROUP BY l.name, i.type", &s, e);
+			       "ON l.id = i.list_id GROUP BY l.name, i.type ORDER BY l.name, i.type",
+			       &s, e);
 	if (rc)
 		goto out;
 	while ((rc = stmt_step(s, e)) == 1) {

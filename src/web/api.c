@@ -5,6 +5,7 @@
  * handlers live in web/api_incident.c and web/api_admin.c.
  */
 #include "web/api.h"
+#include "detect/syslog.h"
 #include "ir/auth.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -237,16 +238,31 @@ static int get_health(struct request *rq, struct response *rs)
 	struct stmt *s;
 	char now[TIME_STR_MAX];
 	int64_t version = 0;
+	json_t *body;
 	int ok;
 
 	ok = store_prepare(rq->st, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &s,
 			   NULL) == 0 &&
 	     stmt_int_result(s, &version, NULL) == 0;
 	time_format_utc(time_now(), now);
-	return resp_json(rs, ok ? 200 : 503,
-			 json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", ok ? "ok" : "degraded",
-				   "version", IRDESK_VERSION, "store", ok ? "ok" : "unavailable",
-				   "schema_version", (json_int_t)version, "time", now));
+	body = json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", ok ? "ok" : "degraded",
+			 "version", IRDESK_VERSION, "store", ok ? "ok" : "unavailable",
+			 "schema_version", (json_int_t)version, "time", now);
+	if (body && http_syslog(rq->srv)) {
+		struct syslog_stats ss;
+
+		syslog_get_stats(http_syslog(rq->srv), &ss);
+		json_object_set_new(body, "syslog",
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				  "udp_received", (json_int_t)ss.udp_received,
+				  "udp_dropped", (json_int_t)ss.udp_dropped,
+				  "tcp_received", (json_int_t)ss.tcp_received,
+				  "tcp_connections", (json_int_t)ss.tcp_connections,
+				  "malformed", (json_int_t)ss.malformed,
+				  "truncated", (json_int_t)ss.truncated,
+				  "oversize", (json_int_t)ss.oversize));
+	}
+	return resp_json(rs, ok ? 200 : 503, body);
 }
 
 static json_t *session_json(const struct request *rq, const struct session_info *s)

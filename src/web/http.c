@@ -45,6 +45,7 @@ struct http_server {
 	char *tls_cert, *tls_key;
 	int port;
 	struct intake *intake;            /* borrowed from the caller */
+	struct syslog_server *syslog;     /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -100,6 +101,7 @@ const struct tz *http_tz(struct http_server *srv, const char *name)
 int http_port(const struct http_server *srv) { return srv->port; }
 int http_tls(const struct http_server *srv) { return srv->tls_cert != NULL; }
 struct intake *http_intake(const struct http_server *srv) { return srv->intake; }
+struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 
 static void add_security_headers(struct MHD_Response *r, int is_page)
 {
@@ -496,6 +498,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	pthread_mutex_init(&srv->lock, NULL);
 	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
 	srv->intake = cfg->intake;
+	srv->syslog = cfg->syslog;
 	rc = tz_load(cfg->tz ? cfg->tz : "Asia/Tokyo", &srv->default_tz, e);
 	if (!rc && cfg->tls_cert) {
 		rc = read_pem(cfg->tls_cert, &srv->tls_cert, e);

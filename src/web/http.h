@@ -10,6 +10,7 @@
 struct err;
 struct http_server;
 struct intake;
+struct syslog_server;
 struct tz;
 
 struct http_config {
@@ -20,6 +21,7 @@ struct http_config {
 	const char *tls_key;
 	int threads;           /* 0: one per core, at least 2 */
 	struct intake *intake; /* the detection queue for POST /api/v1/events (borrowed), or NULL */
+	struct syslog_server *syslog; /* the syslog listeners, for health (borrowed), or NULL */
 };
 
 #define HTTP_SESSION_COOKIE "irdesk_session"
@@ -37,6 +39,7 @@ int http_tls(const struct http_server *srv);
 const struct tz *http_tz(struct http_server *srv, const char *name);
 /* The detection queue the server was started with, or NULL. */
 struct intake *http_intake(const struct http_server *srv);
+struct syslog_server *http_syslog(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 
