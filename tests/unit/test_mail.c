@@ -199,6 +199,31 @@ static void test_names(void **state)
 	assert_false(mail_name_like("Hanako Sato", "Taro Yamada"));
 }
 
+/* A 1 MiB header line (made here rather than kept as a 1 MB file): a
+ * verdict or a clear one-line error, never a crash or a hang. */
+static void test_long_header(void **state)
+{
+	const char head[] = "From: a@b.example\nSubject: ";
+	const char tail[] = "\n\nbody\n";
+	size_t n = sizeof(head) - 1 + 1048576 + sizeof(tail) - 1;
+	char *msg = malloc(n + 1);
+	struct mail_result r;
+	struct err e;
+	int rc;
+
+	(void)state;
+	assert_non_null(msg);
+	memcpy(msg, head, sizeof(head) - 1);
+	memset(msg + sizeof(head) - 1, 'A', 1048576);
+	memcpy(msg + sizeof(head) - 1 + 1048576, tail, sizeof(tail));
+	err_clear(&e);
+	rc = mail_analyze(cfg, msg, n, &r, &e);
+	if (rc)
+		assert_true(e.msg[0] && !strchr(e.msg, '\n'));
+	mail_result_release(&r);
+	free(msg);
+}
+
 static void test_config_errors(void **state)
 {
 	struct mail_config *c = NULL;
@@ -220,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_decode_header),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_long_header),
 	};
 	const char *top = getenv("IRDESK_TESTDATA");
 	char path[512];
