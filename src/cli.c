@@ -133,6 +133,40 @@ int cli_parse_operands(struct cli *c, int argc, char **argv, const struct option
 	}
 }
 
+int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_subcommand *subs,
+		 size_t nsubs, const char *usage)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	char names[256] = "";
+	size_t used = 0;
+	const char *ops[1];
+	int sub = 1, nops, rc;
+
+	for (size_t i = 0; i < nsubs && used < sizeof(names); i++)
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					 subs[i].name);
+	/* Common options may come before the subcommand: find where it starts. */
+	while (sub < argc && argv[sub][0] == '-' && argv[sub][1]) {
+		if (strcmp(argv[sub], "--") == 0) {
+			sub++;
+			break;
+		}
+		sub += cli_takes_value(opts, argv[sub]) ? 2 : 1;
+	}
+	if (sub > argc)
+		sub = argc;
+	rc = cli_parse_operands(c, sub, argv, opts, usage, NULL, NULL, ops, 0, &nops);
+	if (rc >= 0)
+		return rc;
+	if (sub >= argc)
+		return cli_error(ERR_USAGE, "%s: missing subcommand (%s; see 'irdesk %s --help')",
+				 argv[0], names, argv[0]);
+	for (size_t i = 0; i < nsubs; i++)
+		if (strcmp(argv[sub], subs[i].name) == 0)
+			return subs[i].fn(argc - sub, argv + sub, c);
+	return cli_error(ERR_USAGE, "%s: unknown subcommand '%s' (%s)", argv[0], argv[sub], names);
+}
+
 static int open_common(struct cli *c, int flags)
 {
 	const char *url = c->db_url;

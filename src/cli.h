@@ -84,6 +84,20 @@ int cli_parse_operands(struct cli *c, int argc, char **argv, const struct option
 		       const char *usage, int (*on_opt)(void *, int, const char *), void *ctx,
 		       const char **ops, int max_ops, int *nops);
 
+/* A subcommand of a git-style command ("user add"). */
+struct cli_subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli *c);
+};
+
+/*
+ * Run the subcommand of argv (argv[0] is the command, "user"): common
+ * options may come before it; --help prints usage; a missing or unknown
+ * subcommand is a one-line usage error naming the subcommands.
+ */
+int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_subcommand *subs,
+		 size_t nsubs, const char *usage);
+
 /* Open the store, the time zone and the actor. Returns 0 or an exit code. */
 int cli_open(struct cli *c);
 /* Like cli_open but may create the database (init only). */

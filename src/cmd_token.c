@@ -207,10 +207,7 @@ static int token_revoke_cmd(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-static const struct subcommand {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct cli *c);
-} subcommands[] = {
+static const struct cli_subcommand subcommands[] = {
 	{ "create", token_create_cmd },
 	{ "list", token_list_cmd },
 	{ "revoke", token_revoke_cmd },
@@ -218,29 +215,6 @@ static const struct subcommand {
 
 int cmd_token(int argc, char **argv, struct cli *c)
 {
-	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
-	const char *ops[1];
-	int sub = 1, nops, rc;
-
-	/* Common options may come before the subcommand: find where it starts. */
-	while (sub < argc && argv[sub][0] == '-' && argv[sub][1]) {
-		if (strcmp(argv[sub], "--") == 0) {
-			sub++;
-			break;
-		}
-		sub += cli_takes_value(opts, argv[sub]) ? 2 : 1;
-	}
-	if (sub > argc)
-		sub = argc;
-	rc = cli_parse_operands(c, sub, argv, opts, usage_token, NULL, NULL, ops, 0, &nops);
-	if (rc >= 0)
-		return rc;
-	if (sub >= argc)
-		return cli_error(ERR_USAGE, "token: missing subcommand (create, list, revoke; see "
-				 "'irdesk token --help')");
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (strcmp(argv[sub], subcommands[i].name) == 0)
-			return subcommands[i].fn(argc - sub, argv + sub, c);
-	return cli_error(ERR_USAGE, "token: unknown subcommand '%s' (create, list, revoke)",
-			 argv[sub]);
+	return cli_dispatch(c, argc, argv, subcommands, sizeof(subcommands) / sizeof(subcommands[0]),
+			    usage_token);
 }
