@@ -1,0 +1,2 @@
+-- 0008_observables.sql: reserved for the work that fills it in (issue 4/5).
+SELECT 1;
