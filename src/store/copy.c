@@ -39,6 +39,9 @@ static const struct copy_table {
 	{ "killchain_marks", 3, 0, NULL },
 	{ "ioc_lists", 4, 1, NULL },
 	{ "iocs", 4, 0, NULL },
+	{ "contacts", 6, 1, NULL },
+	{ "notifications", 6, 1, NULL },
+	{ "incident_breach", 6, 0, NULL },
 };
 /* The newest schema whose tables are all listed above. */
 #define COPY_SCHEMA_KNOWN 8
