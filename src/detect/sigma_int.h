@@ -8,6 +8,8 @@
 
 #include "detect/logsource.h"
 #include "detect/sigma.h"
+#include "util/arena.h"
+#include "util/yaml.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,30 +17,6 @@
 struct buf;
 struct event;
 struct event_field;
-
-/* A bump allocator: everything a rule set holds lives in one; freed at once. */
-struct arena_chunk;
-struct arena {
-	struct arena_chunk *head;
-	int failed;   /* sticky: an allocation failed */
-};
-void *arena_alloc(struct arena *a, size_t n);   /* zeroed; NULL on failure */
-char *arena_strndup(struct arena *a, const char *s, size_t n);
-void arena_free(struct arena *a);
-
-/* The YAML tree of one document: scalars, sequences and mappings. */
-enum ynode_kind { Y_SCALAR, Y_SEQ, Y_MAP };
-struct ynode {
-	enum ynode_kind kind;
-	int plain;          /* scalar written without quotes */
-	int line;           /* 1-based */
-	const char *s;      /* scalar text, NUL-terminated */
-	size_t len;
-	struct ynode **kids;   /* SEQ: n items; MAP: n pairs, kids[2i] key, kids[2i+1] value */
-	size_t n;
-};
-int ynode_is_null(const struct ynode *n);
-const struct ynode *ynode_get(const struct ynode *map, const char *key);
 
 /* One pattern token: literal bytes, any one character, any run, a dash. */
 enum tok_kind { T_LIT, T_ONE, T_STAR, T_DASH };
@@ -238,15 +216,6 @@ struct sigma_ruleset {
 	unsigned compile_gen;              /* bumped by every compile (scratches follow it) */
 	size_t ncorr;                      /* loaded correlation rules (ordinals 0..ncorr) */
 };
-
-/*
- * sigma_yaml.c: the tree of every document of a file, handed to fn one by
- * one. Returns 0, 1 on a YAML error (message in errbuf), ERR_NOMEM, or what
- * fn returned when that was not 0.
- */
-typedef int (*ydoc_fn)(void *ctx, const struct ynode *doc);
-int yaml_parse_docs(struct arena *a, const char *text, size_t len, ydoc_fn fn, void *ctx,
-		    char *errbuf, size_t errsize);
 
 /*
  * sigma_rule.c: build one rule from its (merged) document. Returns 0 (built),

@@ -1,10 +1,10 @@
 /*
- * sigma_yaml.c: reads YAML text with libyaml into a small tree per document
+ * yaml.c: reads YAML text with libyaml into a small tree per document
  * (scalars, sequences, mappings, with line numbers), handing each finished
- * document to a callback. Anchors and aliases are not used by Sigma rules
- * and are refused.
+ * document to a callback. Anchors and aliases are used by neither Sigma rules
+ * nor the catalog, and are refused.
  */
-#include "detect/sigma_int.h"
+#include "util/yaml.h"
 #include "util/err.h"
 
 #include <stdio.h>
