@@ -6,7 +6,7 @@ UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/arena.c src/util/yaml.c
 STORE  = src/store/store.c src/store/store_sqlite.c src/store/store_pg.c src/store/copy.c
 IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c src/ir/alert.c \
-         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
+         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c src/ir/catalog.c src/ir/items.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -22,7 +22,8 @@ LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(MAIL) $(WEB) $(CMDS)
 MAIN   = src/main.c
 
 DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/sql/pg/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
-         $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*)) $(sort $(wildcard data/mail/*))
+         $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*)) $(sort $(wildcard data/mail/*)) \
+         $(sort $(wildcard data/catalog/*.yaml data/catalog/*/*))
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 

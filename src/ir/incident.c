@@ -5,6 +5,7 @@
 #include "ir/incident.h"
 #include "ir/actor.h"
 #include "ir/audit.h"
+#include "ir/items.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
 #include "store/store.h"
@@ -787,7 +788,7 @@ int incident_create(struct store *st, const struct actor *who,
 	const char *reason = NULL;
 	struct stmt *s = NULL;
 	int64_t number = 0;
-	int rc, have_title = 0, year;
+	int rc, have_title = 0, have_type = 0, year, added;
 
 	incident_init(out);
 	incident_init(&inc);
@@ -824,6 +825,8 @@ int incident_create(struct store *st, const struct actor *who,
 			goto out;
 		if (strcmp(f->name, "title") == 0)
 			have_title = 1;
+		if (strcmp(f->name, "type") == 0)
+			have_type = 1;
 	}
 	if (!have_title) {
 		rc = err_set(e, ERR_INVALID, "title: required");
@@ -890,6 +893,10 @@ int incident_create(struct store *st, const struct actor *who,
 		rc = audit_append(st, who, "incident.create", "incident", inc.hid, NULL, after, e);
 		json_decref(after);
 	}
+	/* An incident created with a type gets its playbook's tasks at once. */
+	if (!rc && have_type)
+		rc = playbook_apply(st, who, inc.id, inc.hid, vocab_name(&vocab_incident_type, inc.type),
+				    &added, e);
 	if (rc)
 		goto rollback;
 	rc = store_commit(st, e);
@@ -1037,6 +1044,12 @@ int incident_update(struct store *st, const struct actor *who, const char *hid,
 		rc = audit_change(st, who, "incident.update", &old, &inc, extra, e);
 		json_decref(extra);
 	}
+	/* A new type adds its playbook's tasks (those of the old type stay). */
+	if (!rc && inc.type != old.type) {
+		int added;
+		rc = playbook_apply(st, who, id, canon, vocab_name(&vocab_incident_type, inc.type),
+				    &added, e);
+	}
 	if (rc)
 		goto rollback;
 	rc = store_commit(st, e);
@@ -1088,6 +1101,50 @@ static int lookup_duplicate(struct store *st, const struct actor *who, const cha
 	return 0;
 }
 
+/*
+ * The completeness gate of a move (items.h): refuse it while items required
+ * before `to` are missing, unless it is forced by someone who may override
+ * gates, with a reason; a forced move notes what was skipped in *note
+ * (which becomes part of the timeline entry) and in the audit log.
+ */
+static int gate(struct store *st, const struct actor *who, const struct incident *old,
+		enum incident_state to, const struct incident_move *m, const char *reason,
+		struct buf *note, struct err *e)
+{
+	struct buf missing = BUF_INIT;
+	json_t *skipped;
+	int rc = items_missing(st, old, to, &missing, e);
+
+	if (rc || !missing.len) {
+		if (!rc && m && m->force)
+			rc = err_set(e, ERR_INVALID, "nothing to force: %s has what %s needs", old->hid,
+				     incident_state_name(to));
+		goto out;
+	}
+	if (!m || !m->force) {
+		rc = err_set(e, ERR_CONFLICT, "%s is missing items required before %s: %s (fill them "
+			     "with irdesk incident item, or a commander may force the move with a "
+			     "reason)", old->hid, incident_state_name(to), missing.data);
+		goto out;
+	}
+	rc = authz_incident(st, who, ACT_GATE_OVERRIDE, old->id, old->hid, e);
+	if (rc)
+		goto out;
+	if (!reason) {
+		rc = err_set(e, ERR_INVALID, "forcing %s past missing items needs a reason (--reason)",
+			     old->hid);
+		goto out;
+	}
+	buf_addf(note, "forced with items missing: %s", missing.data);
+	skipped = json_pack("{s:s,s:s,s:s}", "to", incident_state_name(to), "missing", missing.data,
+			    "reason", reason);
+	rc = audit_append(st, who, "incident.gate.force", "incident", old->hid, NULL, skipped, e);
+	json_decref(skipped);
+out:
+	buf_release(&missing);
+	return rc;
+}
+
 int incident_move(struct store *st, const struct actor *who, const char *hid,
 		  enum incident_state to, const struct incident_move *m,
 		  struct incident *out, struct err *e)
@@ -1095,7 +1152,7 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 	const struct transition *t;
 	struct incident old, inc, dup;
 	char canon[INCIDENT_HID_MAX];
-	struct buf note = BUF_INIT;
+	struct buf note = BUF_INIT, forced = BUF_INIT;
 	const char *reason = m && m->reason && *m->reason ? m->reason : NULL;
 	int64_t id;
 	int rc, rej = -1;
@@ -1162,6 +1219,9 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 			     incident_state_name(to));
 		goto rollback;
 	}
+	rc = gate(st, who, &old, to, m, reason, &forced, e);
+	if (rc)
+		goto rollback;
 	rc = incident_copy(&inc, &old);
 	if (rc) {
 		err_set(e, rc, "out of memory");
@@ -1198,6 +1258,8 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 			 dup.id ? " of " : "", dup.id ? dup.hid : "");
 	if (reason)
 		buf_addf(&note, ": %s", reason);
+	if (forced.len)
+		buf_addf(&note, "\n%s", forced.data);
 	rc = timeline_append(st, who, id, TLK_STATE_CHANGE, who->now, note.data, NULL, e);
 	if (rc)
 		goto rollback;
@@ -1214,6 +1276,7 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 	incident_release(&old);
 	incident_release(&dup);
 	buf_release(&note);
+	buf_release(&forced);
 	*out = inc;
 	return 0;
 rollback:
@@ -1223,6 +1286,7 @@ out:
 	incident_release(&inc);
 	incident_release(&dup);
 	buf_release(&note);
+	buf_release(&forced);
 	return rc;
 }
 

@@ -180,13 +180,17 @@ struct incident_move {
 	const char *reason;        /* free text; needed going back and reopening */
 	const char *reject_reason; /* for rejected: false_positive, ... */
 	const char *duplicate_of;  /* for rejected as duplicate: the other hid */
+	int force;                 /* move past missing required items (ACT_GATE_OVERRIDE, reason) */
 };
 
 /*
  * Move to state `to` through the transition table. ERR_CONFLICT when there
  * is no such transition (the message names the allowed next states),
  * ERR_DENIED when the actor's role may not, ERR_INVALID when something the
- * transition needs is missing (the message says what).
+ * transition needs is missing (the message says what). Items the catalog
+ * requires before `to` (items.h) that are not filled refuse the move with
+ * ERR_CONFLICT naming them, unless m->force, which needs ACT_GATE_OVERRIDE
+ * and a reason and is noted on the timeline and in the audit log.
  */
 int incident_move(struct store *st, const struct actor *who, const char *hid,
 		  enum incident_state to, const struct incident_move *m,

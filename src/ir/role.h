@@ -52,7 +52,9 @@ enum role {
 	X(ALERT_READ, alert_read, "read alerts and suppressions")                   \
 	X(ALERT_TRIAGE, alert_triage, "triage alerts")                              \
 	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
-	X(EVENT_WRITE, event_write, "send events to detection")
+	X(EVENT_WRITE, event_write, "send events to detection")                     \
+	X(GATE_OVERRIDE, gate_override, "force a move past missing required items") \
+	X(REPORT_WRITE, report_write, "generate and keep incident reports")
 
 enum action {
 #define X(N, n, d) ACT_##N,

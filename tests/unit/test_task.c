@@ -202,7 +202,7 @@ static void create(struct fx *f, const char *title, char hid[INCIDENT_HID_MAX])
 
 static void move_to(struct fx *f, const char *hid, enum incident_state to, const char *reject)
 {
-	struct incident_move m = { NULL, reject, NULL };
+	struct incident_move m = { NULL, reject, NULL, 0 };
 	struct incident inc;
 
 	CHECK(incident_move(f->st, &f->admin, hid, to, &m, &inc, &e), 0);
