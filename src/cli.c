@@ -3,6 +3,7 @@
  * the store, error messages with exit codes, tables for people.
  */
 #include "cli.h"
+#include "ir/catalog.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/time.h"
@@ -28,6 +29,9 @@ int cli_common_opt(struct cli *c, int opt, const char *arg, const char *usage, i
 		return 1;
 	case OPT_TZ:
 		c->tz_name = arg;
+		return 1;
+	case OPT_CATALOG:
+		c->catalog_dir = arg;
 		return 1;
 	case OPT_HELP:
 		fputs(usage, stdout);
@@ -167,12 +171,41 @@ int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_subcomma
 	return cli_error(ERR_USAGE, "%s: unknown subcommand '%s' (%s)", argv[0], argv[sub], names);
 }
 
+const char *cli_lang(void)
+{
+	const char *l = getenv("IRDESK_LANG");
+
+	return l && !strncmp(l, "en", 2) ? "en" : "ja";
+}
+
+int cli_load_catalog(struct cli *c)
+{
+	struct buf problems = BUF_INIT;
+	const char *dir = c->catalog_dir;
+
+	if (!dir)
+		dir = getenv("IRDESK_CATALOG");
+	if (!dir || !*dir || c->catalog)
+		return 0;
+	if (catalog_load(dir, &c->catalog, &problems, &c->err)) {
+		fputs(problems.data, stderr);
+		buf_release(&problems);
+		return cli_fail(c);
+	}
+	buf_release(&problems);
+	catalog_set_active(c->catalog);
+	return 0;
+}
+
 static int open_common(struct cli *c, int flags)
 {
 	const char *url = c->db_url;
 	const char *zone = c->tz_name;
+	int rc;
 
 	err_clear(&c->err);
+	if ((rc = cli_load_catalog(c)))
+		return rc;
 	if (!url)
 		url = getenv("IRDESK_DB");
 	if (!url || !*url)
@@ -204,6 +237,11 @@ void cli_close(struct cli *c)
 	c->st = NULL;
 	tz_free(c->tz);
 	c->tz = NULL;
+	if (c->catalog) {
+		catalog_set_active(NULL);
+		catalog_free(c->catalog);
+		c->catalog = NULL;
+	}
 }
 
 /* Print "irdesk: MSG[suffix]" as one line: control characters from user

@@ -16,6 +16,7 @@
 #include "ir/actor.h"
 #include "util/err.h"
 
+struct catalog;
 struct store;
 struct tz;
 
@@ -26,6 +27,8 @@ struct cli {
 	const char *db_url;   /* --db, $IRDESK_DB, CLI_DEFAULT_DB */
 	const char *tz_name;  /* --tz, $IRDESK_TZ, CLI_DEFAULT_TZ */
 	const char *as_user;  /* --as USER: act as that account instead of cli:<login> */
+	const char *catalog_dir; /* --catalog DIR, $IRDESK_CATALOG: NULL for the embedded one */
+	struct catalog *catalog; /* loaded from catalog_dir by cli_open(), made active */
 	int json;             /* --json */
 	struct store *st;     /* after cli_open() */
 	struct tz *tz;
@@ -37,12 +40,13 @@ struct cli {
  * The long options every command accepts; put CLI_COMMON_OPTIONS first in
  * a command's struct option array and pass unknown values to cli_common_opt.
  */
-enum { OPT_DB = 1000, OPT_JSON, OPT_AS, OPT_TZ, OPT_HELP, OPT__FIRST_CMD = 1100 };
+enum { OPT_DB = 1000, OPT_JSON, OPT_AS, OPT_TZ, OPT_HELP, OPT_CATALOG, OPT__FIRST_CMD = 1100 };
 #define CLI_COMMON_OPTIONS                                   \
 	{ "db", required_argument, NULL, OPT_DB },           \
 	{ "json", no_argument, NULL, OPT_JSON },             \
 	{ "as", required_argument, NULL, OPT_AS },           \
 	{ "tz", required_argument, NULL, OPT_TZ },           \
+	{ "catalog", required_argument, NULL, OPT_CATALOG }, \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 /* Help text shared by every command's --help. */
@@ -51,6 +55,7 @@ enum { OPT_DB = 1000, OPT_JSON, OPT_AS, OPT_TZ, OPT_HELP, OPT__FIRST_CMD = 1100 
 	"  --json        print JSON for programs instead of tables\n"              \
 	"  --as USER     act as this irdesk account (default: the local operator)\n" \
 	"  --tz ZONE     display time zone (default Asia/Tokyo, or $IRDESK_TZ)\n"  \
+	"  --catalog DIR incident catalog folder (default: the built-in one, or $IRDESK_CATALOG)\n" \
 	"  --help        show this help\n"
 
 /*
@@ -98,6 +103,13 @@ struct cli_subcommand {
 int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_subcommand *subs,
 		 size_t nsubs, const char *usage);
 
+/*
+ * Load the catalog of --catalog / $IRDESK_CATALOG (when given) and make it
+ * the active one; every problem is printed. Returns 0 or an exit code.
+ * cli_open() calls it.
+ */
+int cli_load_catalog(struct cli *c);
+
 /* Open the store, the time zone and the actor. Returns 0 or an exit code. */
 int cli_open(struct cli *c);
 /* Like cli_open but may create the database (init only). */
@@ -111,6 +123,9 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Print a one-line usage error (pointing at --help when usage is given); returns 2. */
 int cli_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The language of labels the CLI prints: $IRDESK_LANG ("en"), else "ja". */
+const char *cli_lang(void);
 
 /* Format a time for a table cell in the CLI's zone ("" for 0). */
 const char *cli_time(struct cli *c, int64_t t, char out[64]);

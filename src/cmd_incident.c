@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "ir/incident.h"
+#include "ir/items.h"
 #include "ir/task.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
@@ -23,7 +24,9 @@ static const char usage_main[] =
 	"       irdesk incident set ID FIELD OPTIONS... [--reason TEXT] [--if-version N]\n"
 	"       irdesk incident move ID STATE [--reason TEXT] [--reject-reason R] [--duplicate-of ID]\n"
 	"       irdesk incident note ID TEXT [--kind KIND] [--at TIME]\n"
-	"       irdesk incident member ID [USER ROLE | USER --remove]\n";
+	"       irdesk incident member ID [USER ROLE | USER --remove]\n"
+	"       irdesk incident item ID [KEY=VALUE...]\n"
+	"       irdesk incident threat ID YEAR:KEY... [--remove]\n";
 
 static const char usage_fields[] =
 	"\nfield options (new and set):\n"
@@ -53,7 +56,7 @@ static const char *const field_opts[] = {
 
 enum {
 	O_REASON = OPT__FIRST_CMD, O_IFVERSION, O_STATE, O_OPEN, O_TEXT, O_SORT, O_LIMIT, O_OFFSET,
-	O_REJECT, O_DUP, O_KIND, O_AT, O_REMOVE, O_UNOWNED, O_FIELD0 = OPT__FIRST_CMD + 50,
+	O_REJECT, O_DUP, O_KIND, O_AT, O_REMOVE, O_UNOWNED, O_FORCE, O_FIELD0 = OPT__FIRST_CMD + 50,
 };
 
 struct opts {
@@ -63,7 +66,7 @@ struct opts {
 	const char *reason, *state, *priority, *type, *owner, *text, *sort, *reject, *dup, *kind, *at;
 	const char *usage;
 	int64_t if_version;
-	int open, limit, offset, remove, fields_allowed, unowned;
+	int open, limit, offset, remove, fields_allowed, unowned, force;
 	const char *allowed;  /* ",name,name," of the non-field options this subcommand takes */
 	const char *sub;      /* the subcommand, for messages */
 };
@@ -95,6 +98,7 @@ static const struct option extra_opts[] = {
 	{ "at", required_argument, NULL, O_AT },
 	{ "remove", no_argument, NULL, O_REMOVE },
 	{ "unowned", no_argument, NULL, O_UNOWNED },
+	{ "force", no_argument, NULL, O_FORCE },
 };
 #define NEXTRA_OPTS (sizeof(extra_opts) / sizeof(extra_opts[0]))
 
@@ -162,6 +166,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_AT: o->at = arg; return 0;
 	case O_REMOVE: o->remove = 1; return 0;
 	case O_UNOWNED: o->unowned = 1; return 0;
+	case O_FORCE: o->force = 1; return 0;
 	}
 	return cli_usage_error(o->usage, "unexpected option");
 }
@@ -170,9 +175,10 @@ static int on_opt(void *ctx, int opt, const char *arg)
 static int parse(struct cli *c, int argc, char **argv, struct opts *o, const char *usage,
 		 int fields_allowed, const char *allowed_opts)
 {
+	static const struct option common[] = { CLI_COMMON_OPTIONS };
 	static struct option longopts[64] = { CLI_COMMON_OPTIONS };
 	static int ready;
-	size_t n = 5;
+	size_t n = sizeof(common) / sizeof(common[0]);
 
 	if (!ready) {
 		for (size_t i = 0; i < NEXTRA_OPTS; i++)
@@ -360,12 +366,14 @@ static void show_time(struct cli *c, const char *label, int64_t t)
 		show_line(label, cli_time(c, t, tmp));
 }
 
+static void show_missing(json_t *items, const enum incident_state *next, int n);
+
 static int sub_show(struct cli *c, int argc, char **argv)
 {
 	static const char usage[] = "usage: irdesk incident show ID\n\noptions:\n" CLI_COMMON_HELP;
 	struct incident inc;
 	struct task_filter tf = { 0 };
-	json_t *timeline = NULL, *tasks = NULL, *members = NULL;
+	json_t *timeline = NULL, *tasks = NULL, *members = NULL, *items = NULL;
 	struct opts o;
 	int rc;
 
@@ -377,7 +385,8 @@ static int sub_show(struct cli *c, int argc, char **argv)
 		return rc;
 	if (incident_get(c->st, &c->actor, argv[optind], &inc, &c->err) ||
 	    timeline_list(c->st, &c->actor, inc.hid, &timeline, &c->err) ||
-	    incident_members(c->st, &c->actor, inc.hid, &members, &c->err)) {
+	    incident_members(c->st, &c->actor, inc.hid, &members, &c->err) ||
+	    items_get(c->st, &c->actor, inc.hid, cli_lang(), &items, &c->err)) {
 		rc = cli_fail(c);
 		goto out;
 	}
@@ -391,6 +400,9 @@ static int sub_show(struct cli *c, int argc, char **argv)
 		json_object_set(j, "timeline", timeline);
 		json_object_set(j, "tasks", tasks);
 		json_object_set(j, "members", members);
+		json_object_set(j, "items", json_object_get(items, "items"));
+		json_object_set(j, "threats", json_object_get(items, "threats"));
+		json_object_set(j, "missing", json_object_get(items, "missing"));
 		rc = json_print(j) ? cli_error(ERR_IO, "cannot write output") : 0;
 		json_decref(j);
 		goto out;
@@ -440,6 +452,7 @@ static int sub_show(struct cli *c, int argc, char **argv)
 			buf_addf(&next, "%s%s", i ? ", " : "", incident_state_name(ns[i]));
 		show_line("next states", next.len ? next.data : "none");
 		buf_release(&next);
+		show_missing(items, ns, n);
 		if (inc.summary && *inc.summary)
 			printf("\n%s\n", inc.summary);
 		if (json_array_size(members)) {
@@ -474,8 +487,125 @@ out:
 	json_decref(timeline);
 	json_decref(tasks);
 	json_decref(members);
+	json_decref(items);
 	incident_release(&inc);
 	return rc;
+}
+
+/* What the next forward states still need ("missing for post_incident: ..."). */
+static void show_missing(json_t *items, const enum incident_state *next, int n)
+{
+	json_t *missing = json_object_get(items, "missing"), *keys, *k;
+	struct buf line = BUF_INIT;
+	char label[64];
+	size_t i;
+
+	for (int j = 0; j < n; j++) {
+		keys = json_object_get(missing, incident_state_name(next[j]));
+		if (!json_array_size(keys))
+			continue;
+		buf_reset(&line);
+		json_array_foreach(keys, i, k)
+			buf_addf(&line, "%s%s", i ? ", " : "", json_string_value(k));
+		snprintf(label, sizeof(label), "missing for %s", incident_state_name(next[j]));
+		show_line(label, line.data);
+	}
+	buf_release(&line);
+}
+
+static int sub_item(struct cli *c, int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: irdesk incident item ID                 show the catalog items and what is missing\n"
+		"       irdesk incident item ID KEY=VALUE...    set items (KEY= clears; lists: one\n"
+		"                                               entry per line)\n"
+		"  The items are those of METI Appendix C table 1, NIST Appendix B and the\n"
+		"  incident type's own table (irdesk catalog show TYPE).\n"
+		"\noptions:\n" CLI_COMMON_HELP;
+	struct incident_field values[ITEMS_SET_MAX];
+	char keys[ITEMS_SET_MAX][65];
+	json_t *items = NULL, *it;
+	struct opts o;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",")) >= 0)
+		return rc;
+	if (optind >= argc)
+		return cli_usage_error(usage, "missing incident id");
+	for (int a = optind + 1; a < argc; a++) {
+		const char *eq = strchr(argv[a], '=');
+		if (!eq || eq == argv[a] || eq - argv[a] > 64)
+			return cli_usage_error(usage, "'%.64s': expected KEY=VALUE", argv[a]);
+		if (n == ITEMS_SET_MAX)
+			return cli_usage_error(usage, "too many items (at most %d)", ITEMS_SET_MAX);
+		snprintf(keys[n], sizeof(keys[n]), "%.*s", (int)(eq - argv[a]), argv[a]);
+		values[n].name = keys[n];
+		values[n].value = eq + 1;
+		n++;
+	}
+	if ((rc = cli_open(c)))
+		return rc;
+	if ((n && items_set(c->st, &c->actor, argv[optind], values, n, &c->err)) ||
+	    items_get(c->st, &c->actor, argv[optind], cli_lang(), &items, &c->err))
+		return cli_fail(c);
+	if (c->json) {
+		rc = json_print(items) ? cli_error(ERR_IO, "cannot write output") : 0;
+	} else {
+		static const char *const hdr[] = { "KEY", "LABEL", "VALUE", "REQUIRED BEFORE" };
+		struct table *t = table_new(4, hdr);
+		json_array_foreach(json_object_get(items, "items"), i, it) {
+			const char *row[] = { json_str(it, "key"), json_str(it, "label"),
+					      json_str(it, "display") ? json_str(it, "display") : "",
+					      json_str(it, "required_before") ? json_str(it, "required_before")
+									      : "" };
+			table_add(t, row);
+		}
+		table_max_width(t, 2, 60);
+		table_print(t, stdout);
+		table_free(t);
+		json_array_foreach(json_object_get(items, "threats"), i, it)
+			printf("threat: %s %s\n", json_str(it, "ref"), json_str(it, "label"));
+		{
+			const char *key;
+			json_t *v;
+			json_object_foreach(json_object_get(items, "missing"), key, v) {
+				struct buf b = BUF_INIT;
+				size_t k;
+				json_t *x;
+				json_array_foreach(v, k, x)
+					buf_addf(&b, "%s%s", k ? ", " : "", json_string_value(x));
+				printf("missing for %s: %s\n", key, b.data);
+				buf_release(&b);
+			}
+		}
+	}
+	json_decref(items);
+	return rc;
+}
+
+static int sub_threat(struct cli *c, int argc, char **argv)
+{
+	static const char usage[] =
+		"usage: irdesk incident threat ID REF... [--remove]\n"
+		"  REF  an IPA threat as YEAR:key (irdesk catalog threats)\n"
+		"\noptions:\n" CLI_COMMON_HELP;
+	struct opts o;
+	int rc;
+
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",remove,")) >= 0)
+		return rc;
+	if (argc - optind < 2)
+		return cli_usage_error(usage, "give the incident id and at least one threat");
+	if ((rc = cli_open(c)))
+		return rc;
+	if (items_threats(c->st, &c->actor, argv[optind], (const char *const *)argv + optind + 1,
+			  (size_t)(argc - optind - 1), o.remove, &c->err))
+		return cli_fail(c);
+	if (!c->json)
+		printf("%s: %s %d threat%s\n", argv[optind], o.remove ? "untagged" : "tagged",
+		       argc - optind - 1, argc - optind - 1 == 1 ? "" : "s");
+	return 0;
 }
 
 static int sub_set(struct cli *c, int argc, char **argv)
@@ -511,9 +641,12 @@ static int sub_move(struct cli *c, int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: irdesk incident move ID STATE [--reason TEXT] [--reject-reason R] [--duplicate-of ID]\n"
+		"                           [--force --reason TEXT]\n"
 		"  STATE          new, triage, analysis, containment, eradication, recovery,\n"
 		"                 post_incident, closed, rejected\n"
 		"  --reject-reason false_positive, not_our_constituency, duplicate\n"
+		"  --force        move although items the catalog requires are missing\n"
+		"                 (commanders; needs --reason, recorded on the timeline)\n"
 		"\noptions:\n" CLI_COMMON_HELP;
 	struct incident_move m = { 0 };
 	enum incident_state to;
@@ -521,7 +654,7 @@ static int sub_move(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	if ((rc = parse(c, argc, argv, &o, usage, 0, ",reason,reject-reason,duplicate-of,")) >= 0)
+	if ((rc = parse(c, argc, argv, &o, usage, 0, ",reason,reject-reason,duplicate-of,force,")) >= 0)
 		return rc;
 	if (argc - optind != 2)
 		return cli_usage_error(usage, argc - optind < 2 ? "missing incident id or state"
@@ -531,6 +664,7 @@ static int sub_move(struct cli *c, int argc, char **argv)
 	m.reason = o.reason;
 	m.reject_reason = o.reject;
 	m.duplicate_of = o.dup;
+	m.force = o.force;
 	if ((rc = cli_open(c)))
 		return rc;
 	if (incident_move(c->st, &c->actor, argv[optind], to, &m, &inc, &c->err))
@@ -639,6 +773,7 @@ int cmd_incident(int argc, char **argv, struct cli *c)
 	} subs[] = {
 		{ "new", sub_new }, { "list", sub_list }, { "show", sub_show }, { "set", sub_set },
 		{ "move", sub_move }, { "note", sub_note }, { "member", sub_member },
+		{ "item", sub_item }, { "threat", sub_threat },
 	};
 
 	if (argc < 2)

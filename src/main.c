@@ -32,11 +32,13 @@ static const struct command {
 	{ "alert", cmd_alert, "list, show and triage alerts" },
 	{ "ioc", cmd_ioc, "load, list and sweep IOC watchlists" },
 	{ "db", cmd_db, "copy a whole database to another backend" },
+	{ "catalog", cmd_catalog, "check and show incident types, items, playbooks, threat lists" },
+	{ "report", cmd_report, "generate incident, APPI and public-notice reports, list versions" },
 	{ "version", cmd_version, "print the version" },
 };
 
 static const char usage[] =
-	"usage: irdesk [--db URL] [--json] [--as USER] [--tz ZONE] COMMAND [ARGS]\n"
+	"usage: irdesk [--db URL] [--json] [--as USER] [--tz ZONE] [--catalog DIR] COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n";
 
@@ -89,14 +91,18 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0) {
 			return cmd_version(0, NULL, &c);
 		} else if ((strcmp(a, "--db") == 0 || strcmp(a, "--as") == 0 ||
-			    strcmp(a, "--tz") == 0) && v) {
+			    strcmp(a, "--tz") == 0 || strcmp(a, "--catalog") == 0) && v) {
 			if (a[2] == 'd')
 				c.db_url = v;
 			else if (a[2] == 'a')
 				c.as_user = v;
+			else if (a[2] == 'c')
+				c.catalog_dir = v;
 			else
 				c.tz_name = v;
 			i++;
+		} else if (strncmp(a, "--catalog=", 10) == 0) {
+			c.catalog_dir = a + 10;
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			c.db_url = a + 5;
 		} else if (strncmp(a, "--as=", 5) == 0) {

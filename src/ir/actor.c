@@ -82,6 +82,31 @@ int authz_check(const struct actor *a, enum action act, struct err *e)
 	return 0;
 }
 
+/*
+ * An internal account acts with the role it holds in the incident too: a
+ * handler made the incident's commander (domain.md §8) may do there what a
+ * commander may. Asked only when the account's own role does not allow act.
+ */
+static int member_may(struct store *st, const struct actor *a, int64_t incident_id,
+		      enum action act)
+{
+	struct stmt *s;
+	enum role r;
+	int ok = 0;
+
+	if (act == ACT_USER_ADMIN || act == ACT_AUDIT_READ)
+		return 0; /* the organisation's, not an incident's */
+	if (!a->user_id || store_prepare(st, "SELECT role FROM incident_members WHERE "
+				     "incident_id = ? AND user_id = ?", &s, NULL))
+		return 0;
+	stmt_bind_int(s, 1, incident_id);
+	stmt_bind_int(s, 2, a->user_id);
+	if (stmt_step(s, NULL) == 1 && role_parse(stmt_text(s, 0), &r, NULL) == 0)
+		ok = role_may(r, act);
+	stmt_done(s);
+	return ok;
+}
+
 int authz_incident(struct store *st, const struct actor *a, enum action act,
 		   int64_t incident_id, const char *hid, struct err *e)
 {
@@ -120,7 +145,7 @@ int authz_incident(struct store *st, const struct actor *a, enum action act,
 			break;
 		}
 	}
-	if (!role_may(r, act))
+	if (!role_may(r, act) && !(a->external == 0 && member_may(st, a, incident_id, act)))
 		return err_set(e, ERR_DENIED, "%s (%s) may not %s on %s", a->name, role_name(r),
 			       action_desc(act), hid);
 	return 0;

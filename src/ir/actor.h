@@ -44,7 +44,9 @@ int authz_check(const struct actor *a, enum action act, struct err *e);
  * Check an action on the incident with internal id incident_id (hid is used
  * in messages). An external actor that is not a member gets ERR_NOTFOUND,
  * exactly as for an incident that does not exist; a member acts with the
- * role it holds in that incident.
+ * role it holds in that incident. An internal account may also do what its
+ * role in the incident allows (a handler made the incident's commander may
+ * force its gates), except managing accounts and reading the audit log.
  */
 int authz_incident(struct store *st, const struct actor *a, enum action act,
 		   int64_t incident_id, const char *hid, struct err *e);

@@ -69,6 +69,14 @@ int api_items(struct response *rs, json_t *items);
 /* Respond 204 with no body. */
 int api_no_content(struct response *rs);
 
+/* The catalog, an incident's items and threat tags (web/api_catalog.c). */
+int api_catalog_get(struct request *rq, struct response *rs);
+int api_sheet_get(struct request *rq, struct response *rs);
+int api_items_read(struct request *rq, struct response *rs);
+int api_items_write(struct request *rq, struct response *rs);
+int api_threats_add(struct request *rq, struct response *rs);
+int api_threats_remove(struct request *rq, struct response *rs);
+
 /* Incidents, members, timeline and tasks (web/api_incident.c). */
 int api_incident_list(struct request *rq, struct response *rs);
 int api_incident_create(struct request *rq, struct response *rs);

@@ -438,7 +438,8 @@ out:
 /* POST /api/v1/incidents/{id}/transitions */
 int api_incident_move(struct request *rq, struct response *rs)
 {
-	static const char *const allowed[] = { "to", "reason", "reject_reason", "duplicate_of", NULL };
+	static const char *const allowed[] = { "to", "reason", "reject_reason", "duplicate_of", "force",
+					       NULL };
 	struct incident_move m = { 0 };
 	enum incident_state to;
 	struct incident inc;
@@ -453,6 +454,7 @@ int api_incident_move(struct request *rq, struct response *rs)
 	m.reason = api_str(rq, body, "reason", &bad);
 	m.reject_reason = api_str(rq, body, "reject_reason", &bad);
 	m.duplicate_of = api_str(rq, body, "duplicate_of", &bad);
+	api_bool(rq, body, "force", &m.force, &bad);
 	api_required(rq, "to", state, &bad);
 	if (bad)
 		rc = ERR_INVALID;

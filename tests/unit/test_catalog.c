@@ -458,6 +458,25 @@ static void test_bec_gate(void **state)
 	CHECK(move(f, &f->bob, hid, ST_CLOSED, 0, NULL), 0);
 }
 
+/* The role someone holds in the incident counts there, and only there. */
+static void test_incident_role(void **state)
+{
+	struct fx *f = *state;
+	char hid[INCIDENT_HID_MAX], other[INCIDENT_HID_MAX];
+
+	create(f, "bec", hid);
+	create(f, "bec", other);
+	CHECK(move(f, &f->carol, hid, ST_TRIAGE, 0, NULL), 0);
+	CHECK(move(f, &f->carol, hid, ST_ANALYSIS, 0, NULL), 0);
+	CHECK(move(f, &f->carol, hid, ST_CONTAINMENT, 1, "the bank must act now"), ERR_DENIED);
+	CHECK(incident_member_set(f->st, &f->admin, hid, "carol", "commander", &e), 0);
+	CHECK(move(f, &f->carol, hid, ST_CONTAINMENT, 1, "the bank must act now"), 0);
+	/* Not in another incident. */
+	CHECK(move(f, &f->carol, other, ST_TRIAGE, 0, NULL), 0);
+	CHECK(move(f, &f->carol, other, ST_ANALYSIS, 0, NULL), 0);
+	CHECK(move(f, &f->carol, other, ST_CONTAINMENT, 1, "the bank must act now"), ERR_DENIED);
+}
+
 static void test_items_and_threats(void **state)
 {
 	struct fx *f = *state;
@@ -500,6 +519,7 @@ int main(void)
 		T(test_playbook_tasks),
 		T(test_bec_gate),
 		T(test_items_and_threats),
+		T(test_incident_role),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
