@@ -17,7 +17,7 @@
 
 #define TASK_COLUMNS                                                                         \
 	"t.id, i.hid, t.title, t.phase, u.username, t.due_at, t.done_at, t.done_by, "      \
-	"t.created_at, t.created_by, t.incident_id "                                       \
+	"t.created_at, t.created_by, t.incident_id, t.step, t.sheet "                      \
 	"FROM tasks t JOIN incidents i ON i.id = t.incident_id "                           \
 	"LEFT JOIN users u ON u.id = t.assignee_id "
 
@@ -36,6 +36,8 @@ static json_t *task_from_row(struct stmt *s)
 	json_set_bool(o, "done", stmt_int(s, 6) != 0);
 	json_set_time(o, "created_at", stmt_int(s, 8));
 	json_set_str(o, "created_by", stmt_text(s, 9));
+	json_set_str_nonempty(o, "step", stmt_text(s, 11));
+	json_set_str_nonempty(o, "sheet", stmt_text(s, 12));
 	return o;
 }
 

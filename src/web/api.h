@@ -11,6 +11,7 @@
 #ifndef IRDESK_WEB_API_H
 #define IRDESK_WEB_API_H
 
+#include "ir/report.h"
 #include <jansson.h>
 #include <stdint.h>
 
@@ -76,6 +77,11 @@ int api_items_read(struct request *rq, struct response *rs);
 int api_items_write(struct request *rq, struct response *rs);
 int api_threats_add(struct request *rq, struct response *rs);
 int api_threats_remove(struct request *rq, struct response *rs);
+int api_report_generate(struct request *rq, struct response *rs);
+int api_report_list(struct request *rq, struct response *rs);
+int api_report_get(struct request *rq, struct response *rs);
+/* The kind and version of a route's params 1 and 2 (ERR_NOTFOUND when they are not). */
+int api_report_ref(struct request *rq, enum report_kind *kind, int64_t *version);
 
 /* Incidents, members, timeline and tasks (web/api_incident.c). */
 int api_incident_list(struct request *rq, struct response *rs);

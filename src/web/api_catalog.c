@@ -1,9 +1,11 @@
 /*
  * api_catalog.c: the catalog (types, items, playbooks, threat lists,
- * command sheets) and an incident's items and threat tags over the API.
+ * command sheets), an incident's items and threat tags, and its reports
+ * over the API.
  */
 #include "ir/catalog.h"
 #include "ir/items.h"
+#include "ir/report.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/json.h"
@@ -11,6 +13,7 @@
 #include "web/req.h"
 #include "web/router.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The language asked for (?lang=ja|en), else the caller's. */
@@ -247,4 +250,73 @@ int api_threats_remove(struct request *rq, struct response *rs)
 	int rc = items_threats(rq->st, &rq->actor, req_param(rq, 0), &ref, 1, 1, &rq->err);
 
 	return rc ? rc : api_no_content(rs);
+}
+
+/* reports */
+
+/* POST /api/v1/incidents/{id}/reports {"kind", "lang", "format"}: generate and keep. */
+int api_report_generate(struct request *rq, struct response *rs)
+{
+	static const char *const allowed[] = { "kind", "lang", "format", NULL };
+	enum report_kind kind;
+	enum report_format fmt = REPORT_HTML;
+	const char *k, *lang, *format;
+	json_t *body, *out;
+	int bad = 0, rc = api_body(rq, allowed, 0, &body);
+
+	if (rc)
+		return rc;
+	k = api_str(rq, body, "kind", &bad);
+	lang = api_str(rq, body, "lang", &bad);
+	format = api_str(rq, body, "format", &bad);
+	api_required(rq, "kind", k, &bad);
+	if (bad)
+		rc = ERR_INVALID;
+	else if (report_kind_parse(k, &kind, &rq->err))
+		rc = err_prefix(&rq->err, "kind");
+	else if (format && report_format_parse(format, &fmt, &rq->err))
+		rc = err_prefix(&rq->err, "format");
+	else
+		rc = report_generate(rq->st, &rq->actor, req_param(rq, 0), kind,
+				     lang ? lang : rq->lang, fmt, &out, &rq->err);
+	if (!rc)
+		rc = resp_json(rs, 201, out);
+	json_decref(body);
+	return rc;
+}
+
+/* GET /api/v1/incidents/{id}/reports: the kept versions, newest first. */
+int api_report_list(struct request *rq, struct response *rs)
+{
+	json_t *list;
+	int rc = report_list(rq->st, &rq->actor, req_param(rq, 0), &list, &rq->err);
+
+	return rc ? rc : api_items(rs, list);
+}
+
+/* The kind and version of a report route (params 1 and 2). */
+int api_report_ref(struct request *rq, enum report_kind *kind, int64_t *version)
+{
+	const char *v = req_param(rq, 2);
+	char *end;
+
+	if (report_kind_parse(req_param(rq, 1), kind, &rq->err))
+		return ERR_NOTFOUND;
+	*version = strtoll(v, &end, 10);
+	if (*end || *version < 1)
+		return err_set(&rq->err, ERR_NOTFOUND, "no report version '%.20s'", v);
+	return 0;
+}
+
+/* GET /api/v1/incidents/{id}/reports/{kind}/{version}: one version with its body. */
+int api_report_get(struct request *rq, struct response *rs)
+{
+	enum report_kind kind;
+	int64_t version;
+	json_t *o;
+	int rc = api_report_ref(rq, &kind, &version);
+
+	if (!rc)
+		rc = report_get(rq->st, &rq->actor, req_param(rq, 0), kind, version, &o, &rq->err);
+	return rc ? rc : resp_json(rs, 200, o);
 }

@@ -103,12 +103,12 @@ int http_tls(const struct http_server *srv) { return srv->tls_cert != NULL; }
 struct intake *http_intake(const struct http_server *srv) { return srv->intake; }
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 
-static void add_security_headers(struct MHD_Response *r, int is_page)
+static void add_security_headers(struct MHD_Response *r, int is_page, const char *csp)
 {
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Content-Security-Policy",
+	MHD_add_response_header(r, "Content-Security-Policy", csp ? csp :
 				"default-src 'none'; script-src 'self'; style-src 'self'; "
 				"img-src 'self' data:; connect-src 'self'; form-action 'self'; "
 				"frame-ancestors 'none'; base-uri 'none'");
@@ -305,7 +305,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct response *
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type",
 				rs->content_type ? rs->content_type : "text/plain; charset=utf-8");
-	add_security_headers(r, is_page);
+	add_security_headers(r, is_page, rs->csp);
 	for (int i = 0; i < rs->nheaders; i++)
 		MHD_add_response_header(r, rs->headers[i][0], rs->headers[i][1]);
 	ret = MHD_queue_response(c, rs->status ? rs->status : 200, r);

@@ -439,6 +439,14 @@ static void render_moves(struct request *rq, struct buf *b, const struct view *v
 					"placeholder=\"%s\" aria-label=\"%s\">",
 				    page_t(rq, "move.duplicate_of"), page_t(rq, "move.duplicate_of"));
 		}
+		if (may(v, rq, ACT_GATE_OVERRIDE) && next[i] != ST_REJECTED && next[i] > v->inc.state) {
+			html_printf(b, "<label class=\"small force\"><input type=\"checkbox\" name=\"force\" "
+					"value=\"1\"> %s</label>", page_t(rq, "move.force"));
+			if (!(t->needs & NEED_REASON))
+				html_printf(b, "<input type=\"text\" name=\"reason\" placeholder=\"%s\" "
+						"aria-label=\"%s\">", page_t(rq, "move.reason"),
+					    page_t(rq, "move.reason"));
+		}
 		html_printf(b, "<button type=\"submit\"%s>→ %s</button></form>",
 			    next[i] == ST_REJECTED ? " class=\"danger\"" : "",
 			    incident_state_label(next[i], rq->lang));
@@ -955,6 +963,8 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 		buf_adds(&b, "</p>");
 	}
 	pg_killchain_bar(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT));
+	pg_incident_items(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT),
+			  may(&v, rq, ACT_REPORT_WRITE));
 	render_timeline(rq, &b, &v);
 	render_tasks(rq, &b, &v);
 	buf_adds(&b, "</div><div class=\"col-side\">");
@@ -995,6 +1005,12 @@ static int finish(struct request *rq, struct response *rs, int rc, const char *h
 	rc = pg_redirect_done(rs, loc.data, done);
 	buf_release(&loc);
 	return rc;
+}
+
+int page_incident_finish(struct request *rq, struct response *rs, int rc, const char *hid,
+			 const char *done)
+{
+	return finish(rq, rs, rc, hid, done);
 }
 
 int page_incident_edit(struct request *rq, struct response *rs)
@@ -1064,6 +1080,7 @@ int page_incident_move(struct request *rq, struct response *rs)
 		m.reason = nonempty(req_form(rq, "reason"));
 		m.reject_reason = nonempty(req_form(rq, "reject_reason"));
 		m.duplicate_of = nonempty(req_form(rq, "duplicate_of"));
+		m.force = req_form(rq, "force") != NULL;
 		rc = incident_move(rq->st, &rq->actor, hid, to, &m, &out, &rq->err);
 		if (!rc)
 			snprintf(canon, sizeof(canon), "%s", out.hid);

@@ -31,6 +31,22 @@ int page_incident_task_add(struct request *rq, struct response *rs);
 int page_incident_task_done(struct request *rq, struct response *rs);
 int page_incident_timeline_add(struct request *rq, struct response *rs);
 
+/*
+ * After a change to incident hid: back to it (POST-redirect-GET, with the
+ * notice `done`) on success; the incident again with ir/'s message when the
+ * user can fix the problem; rc otherwise.
+ */
+int page_incident_finish(struct request *rq, struct response *rs, int rc, const char *hid,
+			 const char *done);
+/* page_items.c */
+/* The items, threat tags and reports cards of incident hid. */
+void pg_incident_items(struct request *rq, struct buf *b, const char *hid, int may_edit,
+		       int may_report);
+int page_incident_items(struct request *rq, struct response *rs);
+int page_incident_threats(struct request *rq, struct response *rs);
+int page_incident_report(struct request *rq, struct response *rs);
+int page_report_view(struct request *rq, struct response *rs);
+int page_sheet(struct request *rq, struct response *rs);
 /* page_alert.c */
 int page_alert_list(struct request *rq, struct response *rs);
 int page_alert_show(struct request *rq, struct response *rs);

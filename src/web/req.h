@@ -68,6 +68,7 @@ struct response {
 	struct buf body;
 	char *headers[RESP_HEADERS_MAX][2];  /* extra headers, owned */
 	int nheaders;
+	const char *csp;                /* a Content-Security-Policy of its own (static), or NULL */
 };
 
 /* The captured path parameter i (0-based), or "" when there is none. */

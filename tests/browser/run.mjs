@@ -106,6 +106,40 @@ async function move(to, fields = {}) {
   return submit(form.locator('button[type=submit]'));
 }
 
+// Fill, on the incident page, every item the catalog says state `to` still
+// needs (the "missing" list), with test values, and save them.
+async function fillMissing(to) {
+  const keys = await page.locator(`.missing li[data-state="${to}"] code`).allTextContents();
+  let n = 0;
+  for (const key of keys) {
+    if (key === 'occurred_at') {
+      await page.fill('#e-occurred_at', '2026-11-01 09:00');
+      const r = await submit(page.locator('form:has(input[name=_form][value=edit]) button[type=submit]'));
+      assert(r.status() === 200, `occurred_at saved: ${r.status()}`);
+      continue;
+    }
+    const el = page.locator(`#item-${key}`);
+    assert(await el.count() === 1, `an input for item ${key}`);
+    const tag = await el.evaluate((e) => e.tagName);
+    if (tag === 'SELECT') {
+      const values = await el.locator('option').evaluateAll((os) => os.map((o) => o.value));
+      await el.selectOption(values.find((v) => v !== '' && v !== 'yes') || values[1]);
+    } else if ((await el.getAttribute('placeholder')) === '2026-11-26 09:30') {
+      await el.fill('2026-11-01 09:00');
+    } else if ((await el.getAttribute('inputmode')) === 'decimal') {
+      await el.fill('1');
+    } else {
+      await el.fill(`test value for ${key}`);
+    }
+    n++;
+  }
+  if (n) {
+    const r = await submit(page.locator('form[action$="/items"] button[type=submit]'));
+    assert(r.status() === 200, `items saved: ${r.status()} ${await page.textContent("body")}`);
+  }
+  return keys.length;
+}
+
 async function offeredMoves() {
   return page.locator('form.move input[name=to]').evaluateAll((els) => els.map((e) => e.value));
 }
@@ -189,11 +223,14 @@ try {
     const path = [['analysis', 'Analysis'], ['containment', 'Containment'],
       ['eradication', 'Eradication'], ['recovery', 'Recovery'],
       ['post_incident', 'Post-incident'], ['closed', 'Closed']];
+    let gated = 0;
     for (const [to, label] of path) {
+      if (await fillMissing(to)) gated++;
       const resp = await move(to);
       assert(resp.status() === 200, `to ${to}: status ${resp.status()} ${await page.textContent('main')}`);
       assert(await stateText() === label, `state ${label}, got ${await stateText()}`);
     }
+    assert(gated >= 2, `the phishing catalog gated ${gated} moves`);
     assert(await page.locator('.nist').textContent() === 'Post-incident activity', 'NIST phase follows');
     const next = await offeredMoves();
     assert(JSON.stringify(next) === '["analysis"]', `reopen only: ${next}`);
@@ -282,6 +319,52 @@ try {
     await go('/');
     assert((await page.textContent('h1')).includes('ダッシュボード'), 'dashboard heading in Japanese');
     await screenshot('dashboard-ja');
+  });
+
+  await test('in Japanese: fill the Appendix C items of an info-leak incident, generate the 速報, see it listed', async () => {
+    await go('/incidents/new');
+    await page.fill('#title', '委託先サーバからの顧客情報漏えい');
+    await page.selectOption('#type', 'info_leak');
+    await page.fill('#summary', '委託先のファイルサーバに置かれた顧客名簿が外部から閲覧可能だった。');
+    let resp = await submit(page.locator('form[action="/incidents"] button[type=submit]'));
+    assert(resp.status() === 200, `created: ${resp.status()}`);
+    const id = incidentId();
+    // Appendix C table 1 and the info-leak table, labelled in Japanese.
+    const items = await page.locator('section.items').textContent();
+    for (const label of ['事業者名', '責任者・担当者', '連絡先', '発覚日時', '漏えいした個人データの項目', '本人の数'])
+      assert(items.includes(label), `item label ${label}`);
+    await page.fill('#item-organisation', '株式会社サンプル商事');
+    await page.fill('#item-responsible', '情報セキュリティ部 山田 太郎');
+    await page.fill('#item-contact', '03-0000-0000 / csirt@example.co.jp');
+    await page.selectOption('#item-business_sector', 'wholesale_retail');
+    await page.fill('#item-data_items', '氏名\nメールアドレス\n電話番号');
+    await page.fill('#item-persons_count', '1,234');
+    resp = await submit(page.locator('form[action$="/items"] button[type=submit]'));
+    assert(resp.status() === 200, `items saved: ${resp.status()}`);
+    assert((await page.textContent('.notice')).includes('保存しました'), 'saved notice');
+    assert(await page.inputValue('#item-persons_count') === '1234', 'number normalised');
+    // A wrong value is refused with the reason, nothing saved.
+    await page.fill('#item-persons_count', 'たくさん');
+    resp = await submit(page.locator('form[action$="/items"] button[type=submit]'));
+    assert(resp.status() === 422, `bad number refused: ${resp.status()}`);
+    assert((await page.textContent('main')).includes('persons_count'), 'message names the item');
+    await go('/incidents/' + encodeURIComponent(id));
+    assert(await page.inputValue('#item-persons_count') === '1234', 'old value kept');
+    // Generate the 速報 in Japanese and find it in the list.
+    await page.selectOption('form[action$="/reports"] select[name=kind]', 'appi_preliminary');
+    resp = await submit(page.locator('form[action$="/reports"] button[type=submit]'));
+    assert(resp.status() === 200, `report generated: ${resp.status()}`);
+    const row = page.locator('table.report-list tr', { hasText: '速報' });
+    assert(await row.count() === 1, 'the 速報 is listed');
+    await screenshot('incident-items-ja');
+    await row.locator('a').click();
+    await page.waitForLoadState();
+    const report = await page.textContent('body');
+    for (const text of ['個人情報保護委員会への報告(速報)', '株式会社サンプル商事', 'メールアドレス', '1234',
+      '1 概要', '9 その他参考となる事項'])
+      assert(report.includes(text), `report has ${text}`);
+    await screenshot('appi-preliminary-ja');
+    await go('/incidents/' + encodeURIComponent(id));
   });
 
   await test('switch back to English through the account page', async () => {

@@ -106,6 +106,29 @@ stdout_has() { grep -qF -- "$1" "$TEST_DIR/stdout" || { echo "stdout lacks '$1':
 # json_get FILE JQ-EXPR: one value from a JSON file, raw (jq -r).
 json_get() { jq -r "$2" "$1"; }
 
+# The jq program that turns `incident item ID --json` (or GET .../items)
+# into KEY=VALUE lines filling every item a later state still needs with a
+# valid test value, builtin items (incident fields) left out.
+FILL_JQ='(.missing | [.[][]] | unique) as $m | .items[] | select(.key as $k | $m | index($k))
+	| select(.builtin == null) | "\(.key)=" + (if .type == "choice" then .choices[0].key
+	elif .type == "yesno" then "no" elif .type == "number" then "1"
+	elif .type == "datetime" then "2026-11-01 09:00" else "test value" end)'
+
+# fill_required ID [IRDESK OPTIONS...]: give incident ID every item the
+# catalog requires before its later states (test data), by the CLI.
+fill_required() {
+	local id=$1 args=()
+	shift
+	irdesk "$@" --json incident item "$id" > "$TEST_DIR/fill.json" || return 1
+	mapfile -t args < <(jq -r "$FILL_JQ" "$TEST_DIR/fill.json")
+	if [ "${#args[@]}" -gt 0 ]; then
+		irdesk "$@" incident item "$id" "${args[@]}" > /dev/null || return 1
+	fi
+	if jq -e '[.missing[][]] | index("occurred_at")' "$TEST_DIR/fill.json" > /dev/null; then
+		irdesk "$@" incident set "$id" --occurred-at "2026-11-01 09:00" > /dev/null || return 1
+	fi
+}
+
 # start_server LOG [SERVE OPTIONS...]: run `irdesk serve` on a free loopback
 # port in the background. Test bodies run in subshells, so the pid, the port
 # and (once it stops) the exit status live in files: $TEST_DIR/pid, port,

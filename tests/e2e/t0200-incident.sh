@@ -93,6 +93,14 @@ test_expect_success 'overriding the priority needs a reason and shows in the rec
 	[ "$(json_get p.json .priority_override)" = null ]
 '
 
+test_expect_success 'analysis waits for the items the phishing type needs first' '
+	expect_code 4 irdesk incident move $ID analysis
+	stderr_has "missing items required before analysis: phishing_kind"
+	[ "$(irdesk --json incident show $ID | jq -r ".missing.analysis | join(\",\")")" = phishing_kind ]
+	irdesk incident item $ID phishing_kind=against_staff > out
+	grep -q "phishing_kind" out
+'
+
 test_expect_success 'move to analysis stamps triaged_at' '
 	irdesk incident move $ID analysis --json > m.json
 	[ "$(json_get m.json .state)" = analysis ]
@@ -109,6 +117,8 @@ test_expect_success 'note --at a time in JST is stored in UTC' '
 '
 
 test_expect_success 'task add, list and done' '
+	pb=$(irdesk task list $ID --json | jq length)
+	[ "$pb" -ge 9 ]
 	irdesk task add $ID "Collect mail headers" --assignee carol --due "2026-11-28 18:00 JST" --json > t.json
 	[ "$(json_get t.json .phase)" = analysis ]
 	[ "$(json_get t.json .assignee)" = carol ]
@@ -118,7 +128,7 @@ test_expect_success 'task add, list and done' '
 	irdesk task add $ID "Reset passwords of recipients" --phase containment > out
 	grep -q "^added task [0-9]* on $ID: Reset passwords of recipients$" out
 	irdesk task list $ID --json > tl.json
-	[ "$(jq length tl.json)" -eq 2 ]
+	[ "$(jq length tl.json)" -eq $((pb + 2)) ]
 	irdesk task list $ID > tl.txt
 	cat tl.txt
 	head -1 tl.txt | grep -q "^TASK *INCIDENT *PHASE *DONE *ASSIGNEE *DUE *TITLE"
@@ -126,7 +136,7 @@ test_expect_success 'task add, list and done' '
 	grep -q "2026-11-28 18:00 JST" tl.txt
 	irdesk task done $tid > out
 	grep -qxF "completed task $tid on $ID: Collect mail headers" out
-	[ "$(irdesk task list $ID --open --json | jq length)" -eq 1 ]
+	[ "$(irdesk task list $ID --open --json | jq length)" -eq $((pb + 1)) ]
 	expect_code 4 irdesk task done $tid
 	stderr_has "already done"
 	irdesk task list --assignee carol --open > open.txt
@@ -152,7 +162,9 @@ test_expect_success 'show --json includes the timeline, tasks and members' '
 	[ "$(jq "(.timeline | length) >= 5" s.json)" = true ]
 	[ "$(jq "[.timeline[] | select(.kind == \"state_change\")] | length" s.json)" -eq 2 ]
 	[ "$(jq -r ".timeline[0].text" s.json)" = "First mail received" ]
-	[ "$(jq ".tasks | length" s.json)" -eq 2 ]
+	[ "$(jq ".tasks | length" s.json)" -eq "$(irdesk task list $ID --json | jq length)" ]
+	[ "$(jq "[.tasks[] | select(.step != null)] | length" s.json)" -ge 9 ]
+	[ "$(jq -r ".items[] | select(.key == \"phishing_kind\") | .value" s.json)" = against_staff ]
 	[ "$(jq -r ".members[0].username" s.json)" = vendor ]
 	[ "$(json_get s.json .summary)" = "Credential phishing mail to 12 people in sales" ]
 '
@@ -170,6 +182,7 @@ test_expect_success 'show for people lists the record, tasks and timeline' '
 '
 
 test_expect_success 'through containment, eradication, recovery and post_incident to closed' '
+	fill_required $ID
 	for s in containment eradication recovery post_incident closed; do
 		irdesk incident move $ID $s > out
 		grep -qxF "$ID: now $s" out

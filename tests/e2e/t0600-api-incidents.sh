@@ -45,6 +45,13 @@ expect() {
 # out JQ: one value of the last answer.
 out() { jq -r "$1" "$TEST_DIR/out"; }
 
+# api_fill ID: PATCH every item a later state of ID needs (lib.sh's FILL_JQ).
+api_fill() {
+	expect 200 GET "/api/v1/incidents/$1/items" || return 1
+	expect 200 PATCH "/api/v1/incidents/$1/items" "$(jq -r "$FILL_JQ" "$TEST_DIR/out" |
+		jq -R "split(\"=\") | {(.[0]): (.[1:] | join(\"=\"))}" | jq -s add)"
+}
+
 test_expect_success 'setup: a database, an admin token, a running server' '
 	irdesk init > /dev/null &&
 	irdesk token create admin --name t --json | jq -r .token > "$TEST_DIR/token" &&
@@ -101,8 +108,18 @@ test_expect_success 'transitions move it through the lifecycle' '
 	id=$(cat "$TEST_DIR/id") &&
 	expect 200 POST "/api/v1/incidents/$id/transitions" "{\"to\":\"triage\"}" &&
 	[ "$(out .state)" = triage ] &&
+	expect 409 POST "/api/v1/incidents/$id/transitions" "{\"to\":\"analysis\"}" &&
+	out .error.message | grep -q "missing items required before analysis: phishing_kind" &&
+	expect 200 GET "/api/v1/incidents/$id/items" &&
+	[ "$(out ".missing.analysis | join(\",\")")" = phishing_kind ] &&
+	[ "$(out ".items[] | select(.key == \"phishing_kind\") | .required_before")" = analysis ] &&
+	expect 422 PATCH "/api/v1/incidents/$id/items" "{\"phishing_kind\":\"nonsense\"}" &&
+	expect 422 PATCH "/api/v1/incidents/$id/items" "{\"no_such_item\":\"x\"}" &&
+	expect 200 PATCH "/api/v1/incidents/$id/items" "{\"phishing_kind\":\"against_staff\"}" &&
+	[ "$(out ".items[] | select(.key == \"phishing_kind\") | .value")" = against_staff ] &&
 	expect 200 POST "/api/v1/incidents/$id/transitions" "{\"to\":\"analysis\"}" &&
 	[ "$(out .state)" = analysis ] && [ "$(out .triaged_at)" != null ] &&
+	api_fill "$id" &&
 	expect 200 POST "/api/v1/incidents/$id/transitions" "{\"to\":\"containment\"}" &&
 	expect 200 POST "/api/v1/incidents/$id/transitions" \
 		"{\"to\":\"analysis\",\"reason\":\"new findings\"}" &&
@@ -149,7 +166,9 @@ test_expect_success 'tasks: add, list per incident and mine, done and reopen' '
 	[ "$(out .done)" = false ] && [ "$(out .due_at)" != null ] &&
 	expect 201 POST "/api/v1/incidents/$id/tasks" "{\"title\":\"notify users\",\"assignee\":\"hana\"}" &&
 	[ "$(out .phase)" = analysis ] &&
-	expect 200 GET "/api/v1/incidents/$id/tasks" && [ "$(out ".items|length")" = 2 ] &&
+	expect 200 GET "/api/v1/incidents/$id/tasks" &&
+	[ "$(out "[.items[] | select(.step == null)] | length")" = 2 ] &&
+	[ "$(out "[.items[] | select(.step != null)] | length")" -ge 9 ] &&
 	expect 200 GET "/api/v1/tasks?assignee=me&open=1" &&
 	[ "$(out ".items|length")" = 1 ] && [ "$(out ".items[0].title")" = "reset passwords" ] &&
 	expect 200 GET "/api/v1/tasks?assignee=hana" && [ "$(out ".items[0].title")" = "notify users" ] &&

@@ -63,6 +63,9 @@ sample() {
 	"POST /api/v1/alerts/{alert}/triage") echo '{"action":"benign"}' ;; # may be repeated
 	"POST /api/v1/suppressions") echo "{\"rule\":\"matrix\",\"reason\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/killchain") echo '{"phase":"delivery","note":"matrix"}' ;;
+	"PATCH /api/v1/incidents/{id}/items") echo "{\"comments\":\"matrix $3\"}" ;;
+	"POST /api/v1/incidents/{id}/threats") echo '{"threats":["2026:ransomware"]}' ;;
+	"POST /api/v1/incidents/{id}/reports") echo '{"kind":"incident","format":"md"}' ;;
 	esac
 }
 
@@ -76,7 +79,7 @@ allowed_status() {
 	"POST /api/v1/account/password" | "POST /api/v1/account/totp/confirm") echo 422 ;;
 	"POST /api/v1/incidents" | "POST /api/v1/incidents/"*"/timeline" | \
 	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
-	"POST /api/v1/suppressions") echo 201 ;;
+	"POST /api/v1/suppressions" | "POST /api/v1/incidents/{id}/reports") echo 201 ;;
 	"POST /api/v1/events") echo 202 ;;
 	"DELETE "*) echo 204 ;;
 	*) echo 200 ;;
@@ -95,6 +98,10 @@ fill() {
 	p=${p//\{name\}/m_throw}
 	p=${p//\{tid\}/$(cat "$TEST_DIR/$who.tid" 2>/dev/null || echo 0)}
 	p=${p//\{alert\}/$ALERT}
+	p=${p//\{threat\}/2026:ransomware}
+	p=${p//\{kind\}/incident}
+	p=${p//\{version\}/1}
+	p=${p//\{sheet\}/windows_volatile}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
 	echo "$p"
 }
@@ -155,6 +162,7 @@ test_expect_success 'setup: the matrix from the route table, one account and tok
 		--information-impact none --recoverability regular --json | jq -r .id > "$TEST_DIR/inc" &&
 	irdesk incident new --title "Transition target" --owner r_incident_handler --functional-impact low \
 		--information-impact none --recoverability regular --json | jq -r .id > "$TEST_DIR/inc2" &&
+	fill_required "$(cat "$TEST_DIR/inc2")" &&
 	irdesk task add "$(cat "$TEST_DIR/inc")" "matrix task" --phase triage --json | jq -r .id > "$TEST_DIR/task" &&
 	irdesk ingest --rules "$TEST_TOP/tests/data/alert/rules.yml" "$TEST_TOP/tests/data/alert/events.ndjson" > /dev/null &&
 	irdesk alert list --json | jq -r ".items[0].id" > "$TEST_DIR/alert" &&
