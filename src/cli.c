@@ -180,19 +180,21 @@ const char *cli_lang(void)
 
 int cli_load_catalog(struct cli *c)
 {
-	struct buf problems = BUF_INIT;
 	const char *dir = c->catalog_dir;
 
 	if (!dir)
 		dir = getenv("IRDESK_CATALOG");
 	if (!dir || !*dir || c->catalog)
 		return 0;
-	if (catalog_load(dir, &c->catalog, &problems, &c->err)) {
-		fputs(problems.data, stderr);
-		buf_release(&problems);
+	if (catalog_load(dir, &c->catalog, NULL, &c->err)) {
+		if (c->err.code == ERR_PARSE) {
+			char what[ERR_MSG_MAX];
+			snprintf(what, sizeof(what), "%s", err_msg(&c->err));
+			err_set(&c->err, ERR_PARSE, "%s (irdesk catalog check %.200s names them)", what,
+				dir);
+		}
 		return cli_fail(c);
 	}
-	buf_release(&problems);
 	catalog_set_active(c->catalog);
 	return 0;
 }

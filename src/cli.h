@@ -105,7 +105,8 @@ int cli_dispatch(struct cli *c, int argc, char **argv, const struct cli_subcomma
 
 /*
  * Load the catalog of --catalog / $IRDESK_CATALOG (when given) and make it
- * the active one; every problem is printed. Returns 0 or an exit code.
+ * the active one. Returns 0 or an exit code (after one message saying how
+ * many problems it has).
  * cli_open() calls it.
  */
 int cli_load_catalog(struct cli *c);

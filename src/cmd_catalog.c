@@ -43,16 +43,20 @@ static int catalog_check(int argc, char **argv, struct cli *c)
 				nl = strchr(line, '\n');
 				json_array_append_new(a, json_stringn(line, (size_t)(nl - line)));
 			}
-			json_print(json_pack("{s:b,s:o}", "ok", 0, "problems", a));
+			json_t *o = json_pack("{s:b,s:o}", "ok", 0, "problems", a);
+			json_print(o);
+			json_decref(o);
 		} else {
 			fputs(problems.data, stdout);
 		}
 		buf_release(&problems);
 		return cli_fail(c);
 	}
-	if (c->json)
-		json_print(json_pack("{s:b,s:o}", "ok", 1, "problems", json_array()));
-	else
+	if (c->json) {
+		json_t *o = json_pack("{s:b,s:o}", "ok", 1, "problems", json_array());
+		json_print(o);
+		json_decref(o);
+	} else
 		printf("%s: ok (%zu types, %zu threat lists, %zu sheets)\n", dir, cat->ntypes,
 		       cat->nthreat_lists, cat->nsheets);
 	catalog_free(cat);

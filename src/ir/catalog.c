@@ -78,7 +78,10 @@ static void problem(struct loader *l, int line, const char *fmt, ...)
 	l->nproblems++;
 	if (!l->problems)
 		return;
-	buf_addf(l->problems, "%s:%d: ", l->path, line);
+	if (line > 0)
+		buf_addf(l->problems, "%s:%d: ", l->path, line);
+	else
+		buf_addf(l->problems, "%s: ", l->path);
 	va_start(ap, fmt);
 	buf_vaddf(l->problems, fmt, ap);
 	va_end(ap);
