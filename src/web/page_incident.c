@@ -768,7 +768,7 @@ static void render_tasks(struct request *rq, struct buf *b, const struct view *v
 				    done ? 0 : 1, page_t(rq, done ? "tasks.reopen" : "tasks.done"));
 			buf_release(&action);
 		}
-		html_printf(b, "<span class=\"task-title\">%s</span>", json_str(t, "title"));
+		pg_task_title(rq, b, t);
 		html_printf(b, " <span class=\"muted small\">%s",
 			    ph && incident_state_parse(ph, &s, NULL) == 0 ? incident_state_label(s, rq->lang) : "");
 		if (as)

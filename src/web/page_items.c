@@ -260,6 +260,19 @@ void pg_incident_items(struct request *rq, struct buf *b, const char *hid, int m
 	json_decref(items);
 }
 
+void pg_task_title(struct request *rq, struct buf *b, const json_t *task)
+{
+	const struct catalog *c = catalog_active();
+	const char *step = json_str(task, "step"), *sheet = json_str(task, "sheet");
+	const struct catalog_step *st = c && step ? catalog_step(c, step) : NULL;
+
+	html_printf(b, "<span class=\"task-title\">%s</span>",
+		    st ? ctext(&st->title, rq->lang) : str(task, "title"));
+	if (sheet)
+		html_printf(b, " <a class=\"sheet small\" href=\"/catalog/sheets/%s\">%s</a>", sheet,
+			    page_t(rq, "tasks.sheet"));
+}
+
 /* POST /incidents/{id}/items: every item.KEY field of the form. */
 int page_incident_items(struct request *rq, struct response *rs)
 {

@@ -47,6 +47,8 @@ int page_incident_threats(struct request *rq, struct response *rs);
 int page_incident_report(struct request *rq, struct response *rs);
 int page_report_view(struct request *rq, struct response *rs);
 int page_sheet(struct request *rq, struct response *rs);
+/* A task's title (its playbook step's, in the user's language) and its command sheet link. */
+void pg_task_title(struct request *rq, struct buf *b, const json_t *task);
 /* page_alert.c */
 int page_alert_list(struct request *rq, struct response *rs);
 int page_alert_show(struct request *rq, struct response *rs);

@@ -365,6 +365,12 @@ try {
       assert(report.includes(text), `report has ${text}`);
     await screenshot('appi-preliminary-ja');
     await go('/incidents/' + encodeURIComponent(id));
+    // The playbook's tasks, in Japanese, with the volatile-data command sheet.
+    const tasks = await page.locator('ul.tasks').textContent();
+    assert(tasks.includes('個人情報保護委員会'), 'the info-leak playbook tasks are listed');
+    await page.locator('a.sheet[href="/catalog/sheets/windows_volatile"]').first().click();
+    await page.waitForLoadState();
+    assert((await page.textContent('pre.sheet')).includes('Get-CimInstance'), 'the command sheet opens');
   });
 
   await test('switch back to English through the account page', async () => {
