@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "ir/report.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ static const char usage[] =
 	"usage: irdesk report KIND ID [--lang ja|en] [--format html|md] [--output FILE]\n"
 	"       irdesk report list ID\n"
 	"       irdesk report show ID KIND VERSION [--output FILE]\n"
+	"       irdesk report diff ID KIND V1 V2   what changed from version V1 to V2\n"
 	"\n"
 	"  KIND  incident          the internal incident report (Appendix C, NIST Appendix B,\n"
 	"                          timeline, actions, notifications)\n"
@@ -112,18 +114,53 @@ static int report_list_cmd(struct cli *c, const char *hid)
 	return 0;
 }
 
+static int parse_version(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (*end || v < 1)
+		return cli_usage_error(usage, "report: '%s' is not a version number", s);
+	*out = v;
+	return 0;
+}
+
+static int report_diff_cmd(struct cli *c, const char **ops, int nops)
+{
+	struct buf out = BUF_INIT;
+	enum report_kind kind;
+	int64_t v1, v2;
+	int rc;
+
+	if (nops != 5)
+		return cli_usage_error(usage, "report diff: give ID KIND V1 V2");
+	if ((rc = parse_version(ops[3], &v1)) || (rc = parse_version(ops[4], &v2)))
+		return rc;
+	if (report_kind_parse(ops[2], &kind, &c->err))
+		return cli_fail(c);
+	if ((rc = cli_open(c)))
+		return rc;
+	if (report_diff(c->st, &c->actor, ops[1], kind, v1, v2, &out, &c->err)) {
+		buf_release(&out);
+		return cli_fail(c);
+	}
+	if (fputs(out.data, stdout) == EOF)
+		rc = cli_error(ERR_IO, "cannot write output");
+	buf_release(&out);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv, struct cli *c)
 {
 	struct report_opts o = { "ja", "html", NULL };
 	enum report_format fmt;
 	enum report_kind kind;
-	const char *ops[4];
+	const char *ops[5];
 	json_t *v;
 	int rc, nops = 0;
-	long long version;
-	char *end;
+	int64_t version;
 
-	rc = cli_parse_operands(c, argc, argv, opts, usage, on_opt, &o, ops, 4, &nops);
+	rc = cli_parse_operands(c, argc, argv, opts, usage, on_opt, &o, ops, 5, &nops);
 	if (rc >= 0)
 		return rc;
 	if (nops < 2)
@@ -133,12 +170,13 @@ int cmd_report(int argc, char **argv, struct cli *c)
 			return cli_usage_error(usage, "report list: give one incident id");
 		return report_list_cmd(c, ops[1]);
 	}
+	if (!strcmp(ops[0], "diff"))
+		return report_diff_cmd(c, ops, nops);
 	if (!strcmp(ops[0], "show")) {
 		if (nops != 4)
 			return cli_usage_error(usage, "report show: give ID KIND VERSION");
-		version = strtoll(ops[3], &end, 10);
-		if (*end || version < 1)
-			return cli_usage_error(usage, "report show: '%s' is not a version number", ops[3]);
+		if ((rc = parse_version(ops[3], &version)))
+			return rc;
 		if (report_kind_parse(ops[2], &kind, &c->err))
 			return cli_fail(c);
 		if ((rc = cli_open(c)))

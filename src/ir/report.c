@@ -25,7 +25,9 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -765,5 +767,116 @@ int report_get(struct store *st, const struct actor *who, const char *hid,
 			     report_kind_name(kind), version);
 	}
 	stmt_done(s);
+	return rc;
+}
+
+/* comparing versions */
+
+struct lines {
+	const char **at;
+	size_t *len;
+	size_t n;
+};
+
+static int split_lines(const char *s, struct lines *l)
+{
+	size_t cap = 1;
+
+	for (const char *p = s; *p; p++)
+		cap += *p == '\n';
+	l->n = 0;
+	l->at = malloc(cap * sizeof(*l->at));
+	l->len = malloc(cap * sizeof(*l->len));
+	if (!l->at || !l->len)
+		return ERR_NOMEM;
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		l->at[l->n] = s;
+		l->len[l->n++] = n;
+		s += n + (s[n] == '\n');
+	}
+	return 0;
+}
+
+static int same_line(const struct lines *a, size_t i, const struct lines *b, size_t j)
+{
+	return a->len[i] == b->len[j] && !memcmp(a->at[i], b->at[j], a->len[i]);
+}
+
+static void diff_line(struct buf *out, char mark, const struct lines *l, size_t i)
+{
+	buf_addch(out, mark);
+	buf_addch(out, ' ');
+	buf_add(out, l->at[i], l->len[i]);
+	buf_addch(out, '\n');
+}
+
+/*
+ * A line diff by longest common subsequence over the lines between the
+ * common prefix and suffix (REPORT_DIFF_LINES bounds the table). Lines are written as "  same",
+ * "- only in a", "+ only in b".
+ */
+static int diff_lines(const struct lines *a, const struct lines *b, struct buf *out)
+{
+	size_t pre = 0, suf = 0, na, nb, w, i, j;
+	uint32_t *t;
+
+	/* Versions share most lines: compare only what lies between the common ends. */
+	while (pre < a->n && pre < b->n && same_line(a, pre, b, pre))
+		pre++;
+	while (suf < a->n - pre && suf < b->n - pre && same_line(a, a->n - 1 - suf, b, b->n - 1 - suf))
+		suf++;
+	na = a->n - pre - suf;
+	nb = b->n - pre - suf;
+	w = nb + 1;
+	t = calloc((na + 1) * w, sizeof(*t));
+	if (!t)
+		return ERR_NOMEM;
+	for (size_t x = na; x-- > 0;)
+		for (size_t y = nb; y-- > 0;)
+			t[x * w + y] = same_line(a, pre + x, b, pre + y) ? t[(x + 1) * w + y + 1] + 1
+				: t[(x + 1) * w + y] > t[x * w + y + 1] ? t[(x + 1) * w + y] : t[x * w + y + 1];
+	for (i = 0; i < pre; i++)
+		diff_line(out, ' ', a, i);
+	i = j = 0;
+	while (i < na || j < nb) {
+		if (i < na && j < nb && same_line(a, pre + i, b, pre + j)) {
+			diff_line(out, ' ', a, pre + i++);
+			j++;
+		} else if (j < nb && (i == na || t[i * w + j + 1] >= t[(i + 1) * w + j])) {
+			diff_line(out, '+', b, pre + j++);
+		} else {
+			diff_line(out, '-', a, pre + i++);
+		}
+	}
+	for (i = a->n - suf; i < a->n; i++)
+		diff_line(out, ' ', a, i);
+	free(t);
+	return 0;
+}
+
+int report_diff(struct store *st, const struct actor *who, const char *hid, enum report_kind kind,
+		int64_t v1, int64_t v2, struct buf *out, struct err *e)
+{
+	json_t *a = NULL, *b = NULL;
+	struct lines la = { 0 }, lb = { 0 };
+	int rc;
+
+	rc = report_get(st, who, hid, kind, v1, &a, e);
+	if (!rc)
+		rc = report_get(st, who, hid, kind, v2, &b, e);
+	if (!rc && (split_lines(js(a, "body"), &la) || split_lines(js(b, "body"), &lb)))
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	if (!rc && (la.n > REPORT_DIFF_LINES || lb.n > REPORT_DIFF_LINES))
+		rc = err_set(e, ERR_TOOLONG, "reports of more than %d lines are not compared",
+			     REPORT_DIFF_LINES);
+	if (!rc && diff_lines(&la, &lb, out))
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	free(la.at);
+	free(la.len);
+	free(lb.at);
+	free(lb.len);
+	json_decref(a);
+	json_decref(b);
 	return rc;
 }

@@ -66,6 +66,15 @@ int report_list(struct store *st, const struct actor *who, const char *hid, json
 int report_get(struct store *st, const struct actor *who, const char *hid,
 	       enum report_kind kind, int64_t version, json_t **out, struct err *e);
 
+#define REPORT_DIFF_LINES 3000
+
+/*
+ * Compare two kept versions of one kind line by line into out: "  " lines
+ * both have, "- " lines only v1 has, "+ " lines only v2 has.
+ */
+int report_diff(struct store *st, const struct actor *who, const char *hid, enum report_kind kind,
+		int64_t v1, int64_t v2, struct buf *out, struct err *e);
+
 /* The Content-Security-Policy a stored HTML report may be shown with (its one style block). */
 const char *report_html_csp(void);
 

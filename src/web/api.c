@@ -413,6 +413,8 @@ const struct route api_routes[] = {
 	  "generate a report (incident, appi_preliminary, appi_final, notice) and keep it" },
 	{ "GET", "/api/v1/incidents/{id}/reports/{kind}/{version}", api_report_get, R_INC,
 	  ACT_INCIDENT_READ, "one kept report version with its body" },
+	{ "GET", "/api/v1/incidents/{id}/reports/{kind}/{version}/diff/{other}", api_report_diff, R_INC,
+	  ACT_INCIDENT_READ, "what changed between two kept versions, line by line" },
 	{ "GET", "/api/v1/catalog", api_catalog_get, 0, ACT_INCIDENT_READ,
 	  "the catalog: types, items, playbooks, threat lists, command sheets" },
 	{ "GET", "/api/v1/catalog/sheets/{sheet}", api_sheet_get, 0, ACT_INCIDENT_READ,

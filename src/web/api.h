@@ -80,6 +80,7 @@ int api_threats_remove(struct request *rq, struct response *rs);
 int api_report_generate(struct request *rq, struct response *rs);
 int api_report_list(struct request *rq, struct response *rs);
 int api_report_get(struct request *rq, struct response *rs);
+int api_report_diff(struct request *rq, struct response *rs);
 /* The kind and version of a route's params 1 and 2 (ERR_NOTFOUND when they are not). */
 int api_report_ref(struct request *rq, enum report_kind *kind, int64_t *version);
 

@@ -320,3 +320,25 @@ int api_report_get(struct request *rq, struct response *rs)
 		rc = report_get(rq->st, &rq->actor, req_param(rq, 0), kind, version, &o, &rq->err);
 	return rc ? rc : resp_json(rs, 200, o);
 }
+
+/* GET /api/v1/incidents/{id}/reports/{kind}/{version}/diff/{other}: {"diff": "..."} */
+int api_report_diff(struct request *rq, struct response *rs)
+{
+	struct buf out = BUF_INIT;
+	enum report_kind kind;
+	int64_t v1, v2;
+	char *end;
+	int rc = api_report_ref(rq, &kind, &v1);
+
+	v2 = strtoll(req_param(rq, 3), &end, 10);
+	if (!rc && (*end || v2 < 1))
+		rc = err_set(&rq->err, ERR_NOTFOUND, "no report version '%.20s'", req_param(rq, 3));
+	if (!rc)
+		rc = report_diff(rq->st, &rq->actor, req_param(rq, 0), kind, v1, v2, &out, &rq->err);
+	if (!rc)
+		rc = resp_json(rs, 200, json_pack("{s:s,s:s,s:I,s:I,s:s}", "incident", req_param(rq, 0),
+						  "kind", report_kind_name(kind), "from", (json_int_t)v1,
+						  "to", (json_int_t)v2, "diff", out.data));
+	buf_release(&out);
+	return rc;
+}

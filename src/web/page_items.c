@@ -221,6 +221,12 @@ static void reports_card(struct request *rq, struct buf *b, const char *hid, int
 				    report_kind_label(k, rq->lang), str(v, "lang"), str(v, "format"),
 				    (long long)json_integer_value(json_object_get(v, "version")),
 				    str(v, "created_at"), str(v, "created_by"), str(v, "sha256"));
+			if (json_integer_value(json_object_get(v, "version")) > 1) {
+				long long n = (long long)json_integer_value(json_object_get(v, "version"));
+				html_printf(b, "<tr class=\"compare\"><td colspan=\"4\"><a href=\"/incidents/%s/"
+					    "reports/%s/%lld/diff/%lld\">%s</a></td></tr>", hid, str(v, "kind"),
+					    n - 1, n, page_t(rq, "reports.compare"));
+			}
 		}
 		buf_adds(b, "</table>");
 	} else {
@@ -361,6 +367,42 @@ int page_report_view(struct request *rq, struct response *rs)
 	}
 	json_decref(v);
 	return 0;
+}
+
+/* GET /incidents/{id}/reports/{kind}/{version}/diff/{other}: two versions compared. */
+int page_report_diff(struct request *rq, struct response *rs)
+{
+	struct buf out = BUF_INIT, b = BUF_INIT, title = BUF_INIT;
+	enum report_kind kind;
+	int64_t v1, v2;
+	char *end;
+	int rc = api_report_ref(rq, &kind, &v1);
+
+	v2 = strtoll(req_param(rq, 3), &end, 10);
+	if (!rc && (*end || v2 < 1))
+		rc = err_set(&rq->err, ERR_NOTFOUND, "no report version '%.20s'", req_param(rq, 3));
+	if (!rc)
+		rc = report_diff(rq->st, &rq->actor, req_param(rq, 0), kind, v1, v2, &out, &rq->err);
+	if (rc) {
+		buf_release(&out);
+		return rc;
+	}
+	buf_addf(&title, "%s %s %lld → %lld", req_param(rq, 0), report_kind_label(kind, rq->lang),
+		 (long long)v1, (long long)v2);
+	page_begin(rq, &b, title.data);
+	html_printf(&b, "<p class=\"crumbs\"><a href=\"/incidents/%s#reports\">%s</a></p><h1>%s</h1>"
+		    "<pre class=\"diff\">", req_param(rq, 0), req_param(rq, 0), title.data);
+	for (char *line = out.data, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		html_printf(&b, "<span class=\"%s\">%s</span>\n", line[0] == '+' ? "add" : line[0] == '-'
+			    ? "del" : "same", line);
+	}
+	buf_adds(&b, "</pre>");
+	page_end(rq, &b);
+	buf_release(&out);
+	buf_release(&title);
+	return page_send(rs, &b);
 }
 
 /* GET /catalog/sheets/{sheet}: a command sheet, as text on a page. */

@@ -41,6 +41,8 @@ const struct route page_routes[] = {
 	  "generate and keep a report" },
 	{ "GET", "/incidents/{id}/reports/{kind}/{version}", page_report_view, PGI, ACT_INCIDENT_READ,
 	  "a kept report version, as generated" },
+	{ "GET", "/incidents/{id}/reports/{kind}/{version}/diff/{other}", page_report_diff, PGI,
+	  ACT_INCIDENT_READ, "two kept report versions compared" },
 	{ "GET", "/catalog/sheets/{sheet}", page_sheet, PG, ACT_INCIDENT_READ,
 	  "an investigation command sheet" },
 	{ "POST", "/incidents/{id}/killchain", page_incident_killchain, PGI, ACT_INCIDENT_EDIT,

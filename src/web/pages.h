@@ -46,6 +46,7 @@ int page_incident_items(struct request *rq, struct response *rs);
 int page_incident_threats(struct request *rq, struct response *rs);
 int page_incident_report(struct request *rq, struct response *rs);
 int page_report_view(struct request *rq, struct response *rs);
+int page_report_diff(struct request *rq, struct response *rs);
 int page_sheet(struct request *rq, struct response *rs);
 /* A task's title (its playbook step's, in the user's language) and its command sheet link. */
 void pg_task_title(struct request *rq, struct buf *b, const json_t *task);

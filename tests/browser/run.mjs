@@ -365,6 +365,18 @@ try {
       assert(report.includes(text), `report has ${text}`);
     await screenshot('appi-preliminary-ja');
     await go('/incidents/' + encodeURIComponent(id));
+    // A second 速報 after learning more: the versions can be compared.
+    await page.fill('#item-persons_count', '2,345');
+    await submit(page.locator('form[action$="/items"] button[type=submit]'));
+    await page.selectOption('form[action$="/reports"] select[name=kind]', 'appi_preliminary');
+    await submit(page.locator('form[action$="/reports"] button[type=submit]'));
+    assert(await page.locator('table.report-list tr', { hasText: '速報' }).count() === 2, 'two versions');
+    await page.locator('tr.compare a').first().click();
+    await page.waitForLoadState();
+    assert((await page.locator('pre.diff .add').allTextContents()).some((t) => t.includes('2345')), 'added line');
+    assert((await page.locator('pre.diff .del').allTextContents()).some((t) => t.includes('1234')), 'removed line');
+    await screenshot('appi-compare-ja');
+    await go('/incidents/' + encodeURIComponent(id));
     // The playbook's tasks, in Japanese, with the volatile-data command sheet.
     const tasks = await page.locator('ul.tasks').textContent();
     assert(tasks.includes('個人情報保護委員会'), 'the info-leak playbook tasks are listed');

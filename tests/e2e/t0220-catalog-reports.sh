@@ -121,6 +121,11 @@ test_expect_success 'APPI reports: each generation is a version that reads back 
 	[ "$(irdesk --json report list $L | jq -r ".[] | select(.version == 1) | .sha256")" = \
 	  "$(sha256sum v1.md | cut -d" " -f1)" ] &&
 	irdesk report list $L > list.txt && [ "$(grep -c "^appi_preliminary" list.txt)" = 2 ] &&
+	irdesk report diff $L appi_preliminary 1 2 > d.txt &&
+	grep -q "^+ .*| 1200 |" d.txt && grep -q "^- .*本人の数 | (未確認) |" d.txt &&
+	grep -q "^  .*株式会社サンプル" d.txt &&
+	[ "$(grep -c "^[-+] " d.txt)" -le 6 ] &&
+	expect_code 3 irdesk report diff $L appi_preliminary 1 7 &&
 	irdesk report kakuho $L --lang en --output final.html 2> out &&
 	grep -q "APPI report to the PPC (final)" final.html && grep -q "<style>" final.html &&
 	grep -q "version 1 written to final.html" out &&
@@ -153,6 +158,8 @@ test_expect_success 'the API generates, lists and returns reports; the page serv
 	[ "$(api $U/reports)" = 200 ] && [ "$(jq ".items | length" out.json)" -ge 6 ] &&
 	[ "$(api $U/reports/appi_preliminary/1)" = 200 ] && jq -r .body out.json | cmp - <(cat v1.md; printf "") &&
 	[ "$(api $U/reports/appi_preliminary/42)" = 404 ] &&
+	[ "$(api $U/reports/appi_preliminary/1/diff/2)" = 200 ] && jq -r .diff out.json | grep -q "^+ .*1200" &&
+	[ "$(api $U/reports/appi_preliminary/1/diff/x)" = 404 ] &&
 	[ "$(api $U/items)" = 200 ] && [ "$(jq -r ".items[] | select(.key==\"persons_count\") | .value" out.json)" = 1200 ] &&
 	[ "$(api -X PATCH --data "{\"data_items\":[\"氏名\",\"住所\"],\"persons_count\":null}" $U/items)" = 200 ] &&
 	[ "$(jq -c "[.items[] | select(.key==\"data_items\") | .value[]]" out.json)" = "[\"氏名\",\"住所\"]" ] &&

@@ -101,6 +101,7 @@ fill() {
 	p=${p//\{threat\}/2026:ransomware}
 	p=${p//\{kind\}/incident}
 	p=${p//\{version\}/1}
+	p=${p//\{other\}/1}
 	p=${p//\{sheet\}/windows_volatile}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
 	echo "$p"
