@@ -52,7 +52,10 @@ enum role {
 	X(ALERT_READ, alert_read, "read alerts and suppressions")                   \
 	X(ALERT_TRIAGE, alert_triage, "triage alerts")                              \
 	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
-	X(EVENT_WRITE, event_write, "send events to detection")
+	X(EVENT_WRITE, event_write, "send events to detection")                    \
+	X(EVIDENCE_READ, evidence_read, "see and download evidence and its custody") \
+	X(EVIDENCE_WRITE, evidence_write, "add evidence, record custody, put on legal hold") \
+	X(EVIDENCE_DELETE, evidence_delete, "delete evidence and release legal holds")
 
 enum action {
 #define X(N, n, d) ACT_##N,
