@@ -22,5 +22,6 @@ int cmd_alert(int argc, char **argv, struct cli *c);
 int cmd_ioc(int argc, char **argv, struct cli *c);
 int cmd_db(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
+int cmd_evidence(int argc, char **argv, struct cli *c);
 
 #endif

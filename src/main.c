@@ -33,6 +33,7 @@ static const struct command {
 	{ "ioc", cmd_ioc, "load, list and sweep IOC watchlists" },
 	{ "db", cmd_db, "copy a whole database to another backend" },
 	{ "version", cmd_version, "print the version" },
+	{ "evidence", cmd_evidence, "keep evidence files with custody, retention and legal holds" },
 };
 
 static const char usage[] =
