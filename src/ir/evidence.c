@@ -359,9 +359,9 @@ int evidence_check_new(struct store *st, const struct actor *who, const char *hi
 {
 	char canon[INCIDENT_HID_MAX];
 	int64_t id, acquired, retain;
-	int rc = check_new(who, n, &acquired, &retain, e);
+	int rc = incident_resolve(st, who, hid, ACT_EVIDENCE_WRITE, &id, canon, e);
 
-	return rc ? rc : incident_resolve(st, who, hid, ACT_EVIDENCE_WRITE, &id, canon, e);
+	return rc || !n ? rc : check_new(who, n, &acquired, &retain, e);
 }
 
 /* ---- Items. ---- */
@@ -681,11 +681,11 @@ int evidence_add(struct store *st, const struct actor *who, const char *hid,
 
 	if (out)
 		*out = NULL;
-	rc = check_new(who, n, &acquired, &retain, e);
+	rc = incident_resolve(st, who, hid, ACT_EVIDENCE_WRITE, &incident_id, canon, e);
+	if (!rc)
+		rc = check_new(who, n, &acquired, &retain, e);
 	if (!rc)
 		rc = check_name(n->name, e);
-	if (!rc)
-		rc = incident_resolve(st, who, hid, ACT_EVIDENCE_WRITE, &incident_id, canon, e);
 	if (!rc && !retain && !(rc = incident_type(st, incident_id, type, sizeof(type), e)))
 		retain = acquired + (int64_t)evidence_retention_days(type) * DAY;
 	if (!rc)
@@ -866,12 +866,12 @@ int evidence_handover(struct store *st, const struct actor *who, int64_t id,
 {
 	struct entry en = { "handover", *c, NULL, NULL };
 	struct item it;
-	int rc = check_note(c, 1, 1, 1, e);
+	int rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
 
 	if (out)
 		*out = NULL;
-	if (!rc)
-		rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
+	if (!rc && (rc = check_note(c, 1, 1, 1, e)))
+		item_release(&it);
 	return rc ? rc : entry_commit(st, who, &it, NULL, &en, out, e);
 }
 
@@ -881,15 +881,15 @@ int evidence_checkout(struct store *st, const struct actor *who, int64_t id,
 	struct entry en = { "checkout", *c, NULL, NULL };
 	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0 };
 	struct item it;
-	int rc = check_note(c, 0, 0, 1, e);
+	int rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
 
 	if (out)
 		*out = NULL;
 	if (!c->to || !*c->to)
 		en.note.to = who->name;
 	ch.text = en.note.to;
-	if (!rc)
-		rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
+	if (!rc && (rc = check_note(c, 0, 0, 1, e)))
+		item_release(&it);
 	if (!rc && it.checked_out) {
 		rc = err_set(e, ERR_CONFLICT, "evidence %lld is checked out to %s", (long long)id,
 			     json_str(it.json, "checked_out_to"));
@@ -904,12 +904,12 @@ int evidence_checkin(struct store *st, const struct actor *who, int64_t id,
 	struct entry en = { "checkin", *c, NULL, NULL };
 	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0 };
 	struct item it;
-	int rc = check_note(c, 0, 0, 0, e);
+	int rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
 
 	if (out)
 		*out = NULL;
-	if (!rc)
-		rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
+	if (!rc && (rc = check_note(c, 0, 0, 0, e)))
+		item_release(&it);
 	if (!rc && !it.checked_out) {
 		rc = err_set(e, ERR_CONFLICT, "evidence %lld is not checked out", (long long)id);
 		item_release(&it);
@@ -1031,25 +1031,29 @@ static int incident_held(struct store *st, int64_t incident_id, int64_t *n, stru
 int evidence_hold(struct store *st, const struct actor *who, const char *target, int on,
 		  const char *reason, json_t **out, struct err *e)
 {
+	enum action act = on ? ACT_EVIDENCE_WRITE : ACT_EVIDENCE_DELETE;
 	char canon[INCIDENT_HID_MAX];
+	struct item it;
 	int64_t id, n = 0;
-	int rc;
+	int item = evidence_is_item(target), rc;
 
 	if (out)
 		*out = NULL;
+	/* Who may, first: an outsider learns nothing from a bad reason. */
+	if (item && !(rc = evidence_item_parse(target, &id, e)) &&
+	    !(rc = item_live(st, who, id, act, &it, e)))
+		item_release(&it);
+	if (!item)
+		rc = incident_resolve(st, who, target, act, &id, canon, e);
+	if (rc)
+		return rc;
 	if (!reason || !*reason)
 		return err_set(e, ERR_INVALID, "reason: required");
 	if ((rc = utf8_check_text("reason", reason, EVIDENCE_TEXT_MAX, 1, e)))
 		return rc;
-	if (evidence_is_item(target))
-		return (rc = evidence_item_parse(target, &id, e)) ? rc
-								 : hold_item(st, who, id, on, reason, out, e);
-	if (on)
-		return hold_incident(st, who, target, on, reason, out, e);
-	rc = incident_resolve(st, who, target, ACT_EVIDENCE_DELETE, &id, canon, e);
-	if (!rc)
-		rc = incident_held(st, id, &n, e);
-	if (!rc && !n)
+	if (item)
+		return hold_item(st, who, id, on, reason, out, e);
+	if (!on && !(rc = incident_held(st, id, &n, e)) && !n)
 		rc = err_set(e, ERR_CONFLICT, "incident %s's evidence is not on legal hold", canon);
 	return rc ? rc : hold_incident(st, who, canon, on, reason, out, e);
 }
@@ -1095,12 +1099,16 @@ int evidence_delete(struct store *st, const struct actor *who, const char *dir, 
 
 	if (out)
 		*out = NULL;
-	if (!reason || !*reason)
-		return err_set(e, ERR_INVALID, "reason: required");
-	if ((rc = utf8_check_text("reason", reason, EVIDENCE_TEXT_MAX, 1, e)))
-		return rc;
 	if ((rc = item_live(st, who, id, ACT_EVIDENCE_DELETE, &it, e)))
 		return rc;
+	if (!reason || !*reason)
+		rc = err_set(e, ERR_INVALID, "reason: required");
+	else
+		rc = utf8_check_text("reason", reason, EVIDENCE_TEXT_MAX, 1, e);
+	if (rc) {
+		item_release(&it);
+		return rc;
+	}
 	if (it.held) {
 		item_release(&it);
 		return err_set(e, ERR_CONFLICT, "evidence %lld is on legal hold: release the hold "

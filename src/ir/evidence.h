@@ -75,7 +75,9 @@ struct evidence_new {
 /*
  * Check n and the actor's ACT_EVIDENCE_WRITE on incident hid without
  * writing anything: the web layer calls it before it accepts a body, so
- * bad input is refused before gigabytes arrive. name may still be NULL.
+ * bad input is refused before gigabytes arrive. name may still be NULL;
+ * n NULL checks only the incident and the permission (the description of
+ * a multipart upload arrives with the file).
  */
 int evidence_check_new(struct store *st, const struct actor *who, const char *hid,
 		       const struct evidence_new *n, struct err *e);
