@@ -96,7 +96,9 @@ int evidence_upload_new(const char *dir, int64_t max_size, struct evidence_uploa
 	u->h = EVP_MD_CTX_new();
 	if (buf_error(&u->tmp) || !u->h || EVP_DigestInit_ex(u->h, EVP_sha256(), NULL) != 1)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
-	else if ((u->fd = mkstemp(u->tmp.data)) < 0)
+	if (!rc)
+		rc = fs_mkdirs(dir, 0700, e);
+	if (!rc && (u->fd = mkstemp(u->tmp.data)) < 0)
 		rc = err_set(e, ERR_IO, "evidence folder %.200s: %s", dir, strerror(errno));
 	if (rc) {
 		buf_reset(&u->tmp);

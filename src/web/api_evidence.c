@@ -243,11 +243,25 @@ int web_evidence_upload_page(struct request *rq, struct response *rs)
 
 /* ---- Reading. ---- */
 
-static int item_param(struct request *rq, int i, int64_t *id)
+/*
+ * The item a route names: its last path parameter. Under
+ * /incidents/{id}/evidence/{item} (the routes external members use) the
+ * item must belong to that incident: 404 otherwise, as for no item at all.
+ */
+static int item_param(struct request *rq, int64_t *id)
 {
-	int rc = evidence_item_parse(req_param(rq, i), id, &rq->err);
+	json_t *item = NULL;
+	int rc = evidence_item_parse(req_param(rq, rq->nparams - 1), id, &rq->err);
 
-	return rc == ERR_USAGE ? err_set(&rq->err, ERR_NOTFOUND, "no such evidence item") : rc;
+	if (rc)
+		return err_set(&rq->err, ERR_NOTFOUND, "no such evidence item");
+	if (rq->nparams < 2)
+		return 0;
+	rc = evidence_get(rq->st, &rq->actor, *id, &item, &rq->err);
+	if (!rc && strcasecmp(json_str(item, "incident"), req_param(rq, 0)) != 0)
+		rc = err_set(&rq->err, ERR_NOTFOUND, "evidence %lld not found", (long long)*id);
+	json_decref(item);
+	return rc;
 }
 
 int api_evidence_list(struct request *rq, struct response *rs)
@@ -277,7 +291,7 @@ int api_evidence_get(struct request *rq, struct response *rs)
 {
 	json_t *item;
 	int64_t id;
-	int rc = item_param(rq, 0, &id);
+	int rc = item_param(rq, &id);
 
 	if (!rc)
 		rc = evidence_get(rq->st, &rq->actor, id, &item, &rq->err);
@@ -317,7 +331,7 @@ int web_evidence_download(struct request *rq, struct response *rs)
 	struct stat sb;
 	int64_t id;
 	int fd = -1;
-	int rc = item_param(rq, 0, &id);
+	int rc = item_param(rq, &id);
 
 	if (!rc)
 		rc = evidence_dir_resolve(rq->st, http_evidence_dir(rq->srv), &dir, &rq->err);
@@ -360,7 +374,7 @@ int api_evidence_custody(struct request *rq, struct response *rs)
 	const char *action;
 	json_t *body, *item = NULL;
 	int64_t id;
-	int bad = 0, rc = item_param(rq, 0, &id);
+	int bad = 0, rc = item_param(rq, &id);
 
 	if (rc || (rc = api_body(rq, allowed, 0, &body)))
 		return rc;
@@ -407,7 +421,7 @@ int api_evidence_delete(struct request *rq, struct response *rs)
 	const char *reason = NULL;
 	json_t *body = NULL, *out = NULL;
 	int64_t id;
-	int rc = item_param(rq, 0, &id);
+	int rc = item_param(rq, &id);
 
 	if (!rc)
 		rc = reason_body(rq, &body, &reason);
