@@ -479,8 +479,9 @@ static int item_live(struct store *st, const struct actor *who, int64_t id, enum
 /* A change to the item's row that goes with an entry: sql takes (text or int, id). */
 struct item_change {
 	const char *sql;
-	const char *text;
+	const char *text;    /* bound as text (NULL: SQL NULL) unless is_num */
 	int64_t num;
+	int is_num;
 };
 
 struct entry {
@@ -521,10 +522,10 @@ static int change_apply(struct store *st, int64_t id, const struct item_change *
 	rc = store_prepare(st, c->sql, &s, e);
 	if (rc)
 		return rc;
-	if (c->text)
-		stmt_bind_text(s, 1, c->text);
+	if (c->is_num)
+		stmt_bind_int(s, 1, c->num);
 	else
-		stmt_bind_int_or_null(s, 1, c->num);
+		stmt_bind_text(s, 1, c->text);
 	stmt_bind_int(s, 2, id);
 	return stmt_exec(s, e);
 }
@@ -881,7 +882,7 @@ int evidence_checkout(struct store *st, const struct actor *who, int64_t id,
 		      const struct custody_note *c, json_t **out, struct err *e)
 {
 	struct entry en = { "checkout", *c, NULL, NULL };
-	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0 };
+	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0, 0 };
 	struct item it;
 	int rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
 
@@ -904,7 +905,7 @@ int evidence_checkin(struct store *st, const struct actor *who, int64_t id,
 		     const struct custody_note *c, json_t **out, struct err *e)
 {
 	struct entry en = { "checkin", *c, NULL, NULL };
-	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0 };
+	struct item_change ch = { "UPDATE evidence SET checked_out_to = ? WHERE id = ?", NULL, 0, 0 };
 	struct item it;
 	int rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e);
 
@@ -926,7 +927,7 @@ static int hold_item(struct store *st, const struct actor *who, int64_t id, int 
 		     const char *reason, json_t **out, struct err *e)
 {
 	struct entry en = { on ? "hold" : "release", { NULL, NULL, reason }, NULL, NULL };
-	struct item_change ch = { "UPDATE evidence SET legal_hold = ? WHERE id = ?", NULL, on };
+	struct item_change ch = { "UPDATE evidence SET legal_hold = ? WHERE id = ?", NULL, on, 1 };
 	struct item it;
 	int rc = item_live(st, who, id, on ? ACT_EVIDENCE_WRITE : ACT_EVIDENCE_DELETE, &it, e);
 

@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "web/api.h"
+#include "web/html.h"
 #include "web/http.h"
 #include "web/req.h"
 
@@ -164,7 +165,10 @@ static int upload_finish(struct request *rq, struct response *rs)
 		return rc;
 	if (up->page) {
 		struct buf loc = BUF_INIT;
-		buf_addf(&loc, "/evidence/%lld", (long long)json_integer_value(json_object_get(item, "id")));
+		buf_adds(&loc, "/incidents/");
+		url_esc(&loc, json_str(item, "incident"));
+		buf_addf(&loc, "/evidence/%lld?done=evidence_added",
+			 (long long)json_integer_value(json_object_get(item, "id")));
 		resp_redirect(rs, loc.data);
 		buf_release(&loc);
 		json_decref(item);
@@ -248,7 +252,7 @@ int web_evidence_upload_page(struct request *rq, struct response *rs)
  * /incidents/{id}/evidence/{item} (the routes external members use) the
  * item must belong to that incident: 404 otherwise, as for no item at all.
  */
-static int item_param(struct request *rq, int64_t *id)
+int web_evidence_item(struct request *rq, int64_t *id)
 {
 	json_t *item = NULL;
 	int rc = evidence_item_parse(req_param(rq, rq->nparams - 1), id, &rq->err);
@@ -291,7 +295,7 @@ int api_evidence_get(struct request *rq, struct response *rs)
 {
 	json_t *item;
 	int64_t id;
-	int rc = item_param(rq, &id);
+	int rc = web_evidence_item(rq, &id);
 
 	if (!rc)
 		rc = evidence_get(rq->st, &rq->actor, id, &item, &rq->err);
@@ -331,7 +335,7 @@ int web_evidence_download(struct request *rq, struct response *rs)
 	struct stat sb;
 	int64_t id;
 	int fd = -1;
-	int rc = item_param(rq, &id);
+	int rc = web_evidence_item(rq, &id);
 
 	if (!rc)
 		rc = evidence_dir_resolve(rq->st, http_evidence_dir(rq->srv), &dir, &rq->err);
@@ -374,7 +378,7 @@ int api_evidence_custody(struct request *rq, struct response *rs)
 	const char *action;
 	json_t *body, *item = NULL;
 	int64_t id;
-	int bad = 0, rc = item_param(rq, &id);
+	int bad = 0, rc = web_evidence_item(rq, &id);
 
 	if (rc || (rc = api_body(rq, allowed, 0, &body)))
 		return rc;
@@ -421,7 +425,7 @@ int api_evidence_delete(struct request *rq, struct response *rs)
 	const char *reason = NULL;
 	json_t *body = NULL, *out = NULL;
 	int64_t id;
-	int rc = item_param(rq, &id);
+	int rc = web_evidence_item(rq, &id);
 
 	if (!rc)
 		rc = reason_body(rq, &body, &reason);
