@@ -230,6 +230,18 @@ static int item_arg(const char *s, int64_t *id)
 	return evidence_item_parse(s, id, &e) ? cli_error(ERR_USAGE, "%s", err_msg(&e)) : 0;
 }
 
+/* One ITEM operand: parse the options and the item. -1 to go on, else an exit code. */
+static int parse_item(struct cli *c, int argc, char **argv, struct opts *o, int64_t *id)
+{
+	const char *ops[1];
+	int rc = parse(c, argc, argv, o, ops, 1, 1);
+
+	if (rc >= 0)
+		return rc;
+	rc = item_arg(ops[0], id);
+	return rc ? rc : -1;
+}
+
 /* The evidence folder for commands that touch files. */
 static int folder(struct cli *c, const struct opts *o, struct buf *dir)
 {
@@ -275,16 +287,19 @@ out:
 	return rc;
 }
 
-static int ev_list(int argc, char **argv, struct cli *c)
+/* list [ID] and due: a table of items, or JSON. */
+static int list_common(int argc, char **argv, struct cli *c, int due)
 {
 	const char *ops[1] = { NULL };
 	struct opts o;
 	json_t *out;
-	int rc = parse(c, argc, argv, &o, ops, 0, 1);
+	int rc = parse(c, argc, argv, &o, ops, 0, due ? 0 : 1);
 
 	if (rc >= 0)
 		return rc;
-	if (evidence_list(c->st, &c->actor, ops[0], o.deleted, &out, &c->err))
+	rc = due ? evidence_due(c->st, &c->actor, &out, &c->err)
+		 : evidence_list(c->st, &c->actor, ops[0], o.deleted, &out, &c->err);
+	if (rc)
 		return cli_fail(c);
 	if (c->json)
 		return emit_json(out);
@@ -293,35 +308,17 @@ static int ev_list(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-static int ev_due(int argc, char **argv, struct cli *c)
-{
-	const char *ops[1];
-	struct opts o;
-	json_t *out;
-	int rc = parse(c, argc, argv, &o, ops, 0, 0);
-
-	if (rc >= 0)
-		return rc;
-	if (evidence_due(c->st, &c->actor, &out, &c->err))
-		return cli_fail(c);
-	if (c->json)
-		return emit_json(out);
-	print_items(c, out);
-	json_decref(out);
-	return 0;
-}
+static int ev_list(int argc, char **argv, struct cli *c) { return list_common(argc, argv, c, 0); }
+static int ev_due(int argc, char **argv, struct cli *c) { return list_common(argc, argv, c, 1); }
 
 static int show_common(int argc, char **argv, struct cli *c, int custody_only)
 {
-	const char *ops[1];
 	struct opts o;
 	json_t *out;
 	int64_t id;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1);
+	int rc = parse_item(c, argc, argv, &o, &id);
 
 	if (rc >= 0)
-		return rc;
-	if ((rc = item_arg(ops[0], &id)))
 		return rc;
 	if (evidence_get(c->st, &c->actor, id, &out, &c->err))
 		return cli_fail(c);
@@ -332,40 +329,22 @@ static int ev_show(int argc, char **argv, struct cli *c) { return show_common(ar
 static int ev_custody(int argc, char **argv, struct cli *c) { return show_common(argc, argv, c, 1); }
 
 /* handover, checkout, checkin: one custody step on one item. */
-static int custody_step(int argc, char **argv, struct cli *c,
-			int (*fn)(struct store *, const struct actor *, int64_t,
-				  const struct custody_note *, json_t **, struct err *))
+static int custody_step(int argc, char **argv, struct cli *c)
 {
-	const char *ops[1];
 	struct opts o;
 	json_t *out;
 	int64_t id;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1);
+	int rc = parse_item(c, argc, argv, &o, &id);
 
 	if (rc >= 0)
 		return rc;
-	if ((rc = item_arg(ops[0], &id)))
-		return rc;
-	if (fn(c->st, &c->actor, id, &o.note, &out, &c->err))
+	if (evidence_custody_step(c->st, &c->actor, id, argv[0], &o.note, &out, &c->err))
 		return cli_fail(c);
 	if (c->json)
 		return emit_json(out);
 	printf("evidence %lld: %s recorded\n", (long long)id, argv[0]);
 	json_decref(out);
 	return 0;
-}
-
-static int ev_handover(int argc, char **argv, struct cli *c)
-{
-	return custody_step(argc, argv, c, evidence_handover);
-}
-static int ev_checkout(int argc, char **argv, struct cli *c)
-{
-	return custody_step(argc, argv, c, evidence_checkout);
-}
-static int ev_checkin(int argc, char **argv, struct cli *c)
-{
-	return custody_step(argc, argv, c, evidence_checkin);
 }
 
 static int hold_common(int argc, char **argv, struct cli *c, int on)
@@ -391,16 +370,15 @@ static int ev_release(int argc, char **argv, struct cli *c) { return hold_common
 
 static int ev_delete(int argc, char **argv, struct cli *c)
 {
-	const char *ops[1];
 	struct opts o;
 	struct buf dir = BUF_INIT;
 	json_t *out = NULL;
 	int64_t id;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1);
+	int rc = parse_item(c, argc, argv, &o, &id);
 
 	if (rc >= 0)
 		return rc;
-	if (!(rc = item_arg(ops[0], &id)) && !(rc = folder(c, &o, &dir))) {
+	if (!(rc = folder(c, &o, &dir))) {
 		if (evidence_delete(c->st, &c->actor, dir.data, id, o.reason, &out, &c->err))
 			rc = cli_fail(c);
 		else if (c->json)
@@ -471,18 +449,17 @@ static int copy_out(int in, int outfd, const char *name)
 
 static int ev_download(int argc, char **argv, struct cli *c)
 {
-	const char *ops[1];
 	struct opts o;
 	struct buf dir = BUF_INIT;
 	json_t *item = NULL;
 	int64_t id;
-	int fd = -1, outfd = -1, rc = parse(c, argc, argv, &o, ops, 1, 1);
+	int fd = -1, outfd = -1, rc = parse_item(c, argc, argv, &o, &id);
 
 	if (rc >= 0)
 		return rc;
 	if (!o.output)
 		return cli_usage_error(usage_main, "evidence download: give --output FILE (or - )");
-	if ((rc = item_arg(ops[0], &id)) || (rc = folder(c, &o, &dir)))
+	if ((rc = folder(c, &o, &dir)))
 		goto out;
 	outfd = strcmp(o.output, "-") == 0 ? STDOUT_FILENO
 					   : open(o.output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -514,9 +491,9 @@ static const struct cli_subcommand subcommands[] = {
 	{ "list", ev_list },
 	{ "show", ev_show },
 	{ "custody", ev_custody },
-	{ "handover", ev_handover },
-	{ "checkout", ev_checkout },
-	{ "checkin", ev_checkin },
+	{ "handover", custody_step },
+	{ "checkout", custody_step },
+	{ "checkin", custody_step },
 	{ "download", ev_download },
 	{ "verify", ev_verify },
 	{ "hold", ev_hold },

@@ -134,7 +134,7 @@ int evidence_upload_write(struct evidence_upload *u, const void *p, size_t n, st
 
 int evidence_upload_file(struct evidence_upload *u, const char *path, struct err *e)
 {
-	static char chunk[256 * 1024];
+	static _Thread_local char chunk[256 * 1024];
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 	ssize_t n;
 
@@ -920,6 +920,19 @@ int evidence_checkin(struct store *st, const struct actor *who, int64_t id,
 	if (!rc && (!c->from || !*c->from))
 		en.note.from = json_str(it.json, "checked_out_to");
 	return rc ? rc : entry_commit(st, who, &it, &ch, &en, out, e);
+}
+
+int evidence_custody_step(struct store *st, const struct actor *who, int64_t id,
+			  const char *action, const struct custody_note *c, json_t **out,
+			  struct err *e)
+{
+	if (strcmp(action, "handover") == 0)
+		return evidence_handover(st, who, id, c, out, e);
+	if (strcmp(action, "checkout") == 0)
+		return evidence_checkout(st, who, id, c, out, e);
+	if (strcmp(action, "checkin") == 0)
+		return evidence_checkin(st, who, id, c, out, e);
+	return err_set(e, ERR_INVALID, "action: one of handover, checkout, checkin");
 }
 
 /* Hold or release one item. */

@@ -125,6 +125,11 @@ int evidence_checkout(struct store *st, const struct actor *who, int64_t id,
 int evidence_checkin(struct store *st, const struct actor *who, int64_t id,
 		     const struct custody_note *c, json_t **out, struct err *e);
 
+/* One of the three above by its name (action "handover", "checkout" or "checkin"; ERR_INVALID otherwise). */
+int evidence_custody_step(struct store *st, const struct actor *who, int64_t id,
+			  const char *action, const struct custody_note *c, json_t **out,
+			  struct err *e);
+
 /*
  * Put a legal hold on (on=1) or release it from (on=0) target: an item
  * reference or an incident id (every item of it, present and future).

@@ -387,16 +387,8 @@ int api_evidence_custody(struct request *rq, struct response *rs)
 	note.to = api_str(rq, body, "to", &bad);
 	note.purpose = api_str(rq, body, "purpose", &bad);
 	api_required(rq, "action", action, &bad);
-	if (bad)
-		rc = ERR_INVALID;
-	else if (strcmp(action, "handover") == 0)
-		rc = evidence_handover(rq->st, &rq->actor, id, &note, &item, &rq->err);
-	else if (strcmp(action, "checkout") == 0)
-		rc = evidence_checkout(rq->st, &rq->actor, id, &note, &item, &rq->err);
-	else if (strcmp(action, "checkin") == 0)
-		rc = evidence_checkin(rq->st, &rq->actor, id, &note, &item, &rq->err);
-	else
-		rc = err_set(&rq->err, ERR_INVALID, "action: one of handover, checkout, checkin");
+	rc = bad ? ERR_INVALID
+		 : evidence_custody_step(rq->st, &rq->actor, id, action, &note, &item, &rq->err);
 	json_decref(body);
 	return rc ? api_domain(rq, rc) : resp_json(rs, 200, item);
 }

@@ -40,6 +40,18 @@ static const char *state_key(json_t *v)
 	return json_str(v, "checked_out_to") ? "evidence.state_out" : "evidence.in_locker";
 }
 
+/* A labelled text input of the upload form; attrs is trusted markup ("required", ...). */
+static void upload_field(struct request *rq, struct buf *b, const char *name, const char *label,
+			 const char *attrs, const char *placeholder)
+{
+	html_printf(b, "<label for=\"ev-%s\">%s</label><input id=\"ev-%s\" name=\"%s\" ", name,
+		    page_t(rq, label), name, name);
+	buf_adds(b, attrs);
+	if (placeholder)
+		html_printf(b, " placeholder=\"%s\"", page_t(rq, placeholder));
+	buf_adds(b, ">");
+}
+
 static void render_upload(struct request *rq, struct buf *b, const char *hid)
 {
 	struct buf action = BUF_INIT;
@@ -51,18 +63,12 @@ static void render_upload(struct request *rq, struct buf *b, const char *hid)
 	html_printf(b, "<details><summary>%s</summary><form method=\"post\" action=\"%s\" "
 		       "enctype=\"multipart/form-data\">", page_t(rq, "evidence.upload"), action.data);
 	html_printf(b, "<p class=\"muted\">%s</p>", page_t(rq, "evidence.upload_hint"));
-	html_printf(b, "<label for=\"ev-source\">%s</label><input id=\"ev-source\" name=\"source\" "
-		       "required maxlength=\"255\">", page_t(rq, "evidence.source"));
-	html_printf(b, "<label for=\"ev-at\">%s</label><input id=\"ev-at\" name=\"acquired_at\" "
-		       "required placeholder=\"%s\">", page_t(rq, "evidence.acquired_at"),
-		    page_t(rq, "time.placeholder"));
-	html_printf(b, "<label for=\"ev-by\">%s</label><input id=\"ev-by\" name=\"acquired_by\" "
-		       "maxlength=\"200\">", page_t(rq, "evidence.acquired_by"));
+	upload_field(rq, b, "source", "evidence.source", "required maxlength=\"255\"", NULL);
+	upload_field(rq, b, "acquired_at", "evidence.acquired_at", "required", "time.placeholder");
+	upload_field(rq, b, "acquired_by", "evidence.acquired_by", "maxlength=\"200\"", NULL);
 	html_printf(b, "<label for=\"ev-desc\">%s</label><textarea id=\"ev-desc\" name=\"description\" "
 		       "rows=\"2\"></textarea>", page_t(rq, "evidence.description"));
-	html_printf(b, "<label for=\"ev-ret\">%s</label><input id=\"ev-ret\" name=\"retain_until\" "
-		       "placeholder=\"%s\">", page_t(rq, "evidence.retain_until"),
-		    page_t(rq, "evidence.retain_default"));
+	upload_field(rq, b, "retain_until", "evidence.retain_until", "", "evidence.retain_default");
 	html_printf(b, "<label for=\"ev-file\">%s</label><input id=\"ev-file\" type=\"file\" "
 		       "name=\"file\" required><button type=\"submit\">%s</button></form></details>",
 		    page_t(rq, "evidence.file"), page_t(rq, "evidence.upload_submit"));
@@ -270,12 +276,8 @@ static int run_op(struct request *rq, const char *op, int64_t id, const char **d
 
 	*done = "evidence_saved";
 	buf_addf(&target, "%lld", (long long)id);
-	if (strcmp(op, "handover") == 0)
-		rc = evidence_handover(rq->st, &rq->actor, id, &note, &out, &rq->err);
-	else if (strcmp(op, "checkout") == 0)
-		rc = evidence_checkout(rq->st, &rq->actor, id, &note, &out, &rq->err);
-	else if (strcmp(op, "checkin") == 0)
-		rc = evidence_checkin(rq->st, &rq->actor, id, &note, &out, &rq->err);
+	if (strcmp(op, "handover") == 0 || strcmp(op, "checkout") == 0 || strcmp(op, "checkin") == 0)
+		rc = evidence_custody_step(rq->st, &rq->actor, id, op, &note, &out, &rq->err);
 	else if (strcmp(op, "hold") == 0 || strcmp(op, "release") == 0)
 		rc = evidence_hold(rq->st, &rq->actor, target.data, op[0] == 'h', reason, &out, &rq->err);
 	else if (strcmp(op, "verify") != 0 && strcmp(op, "delete") != 0)
