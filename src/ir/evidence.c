@@ -18,6 +18,7 @@
 #include "util/time.h"
 #include "util/utf8.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SHA_HEX 65
@@ -78,6 +80,29 @@ struct evidence_upload {
 	char sha[SHA_HEX];        /* set by upload_finish */
 };
 
+/*
+ * Remove temporary files nobody has written to for EVIDENCE_STALE seconds:
+ * what a server killed in the middle of an upload left (a client that goes
+ * away is cleaned up at once, and a stalled connection times out within a
+ * minute, so an old temporary file has no writer).
+ */
+static void sweep_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat sb;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, ".upload-", 8) == 0 &&
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode) && now - sb.st_mtime > EVIDENCE_STALE)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int evidence_upload_new(const char *dir, int64_t max_size, struct evidence_upload **out,
 			struct err *e)
 {
@@ -98,6 +123,8 @@ int evidence_upload_new(const char *dir, int64_t max_size, struct evidence_uploa
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 	if (!rc)
 		rc = fs_mkdirs(dir, 0700, e);
+	if (!rc)
+		sweep_stale(dir);
 	if (!rc && (u->fd = mkstemp(u->tmp.data)) < 0)
 		rc = err_set(e, ERR_IO, "evidence folder %.200s: %s", dir, strerror(errno));
 	if (rc) {

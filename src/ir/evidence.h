@@ -26,6 +26,7 @@ struct store;
 #define EVIDENCE_SIZE_MAX (INT64_C(16) << 30) /* bytes of one file unless told otherwise */
 #define EVIDENCE_RETENTION_DEFAULT 1825 /* days (five years) for every incident type */
 #define EVIDENCE_FUTURE_SKEW 300     /* seconds an acquisition time may lie ahead of now */
+#define EVIDENCE_STALE 86400         /* seconds after which an unwritten temporary file is swept */
 
 /*
  * How many days evidence of incidents of type incident_type (a vocabulary
@@ -50,7 +51,11 @@ int evidence_dir_resolve(struct store *st, const char *given, struct buf *out, s
  */
 struct evidence_upload;
 
-/* Start an upload into folder dir of at most max_size bytes (0: EVIDENCE_SIZE_MAX). */
+/*
+ * Start an upload into folder dir (made if missing) of at most max_size
+ * bytes (0: EVIDENCE_SIZE_MAX). Temporary files left there by a crash and
+ * untouched for EVIDENCE_STALE seconds are removed on the way.
+ */
 int evidence_upload_new(const char *dir, int64_t max_size, struct evidence_upload **out,
 			struct err *e);
 /* Append n bytes. ERR_TOOLONG past the size limit, ERR_IO when the disk fails. */

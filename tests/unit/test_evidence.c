@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "ir/actor.h"
 #include "ir/evidence.h"
@@ -265,7 +267,24 @@ static void test_refusals_write_nothing(void **state)
 	assert_int_equal(files(f->dir, 0), 0);
 	assert_int_equal(files(f->dir, 1), 0);
 
-	CHECK(evidence_upload_new(f->dir, 10, &u, &e), 0);
+	/* A crash's leftover (untouched for two days) goes; a fresh one is someone's upload. */
+	{
+		char old[700], fresh[700];
+		struct timeval tv[2] = { { time(NULL) - 2 * 86400, 0 }, { time(NULL) - 2 * 86400, 0 } };
+		FILE *fp;
+		snprintf(old, sizeof(old), "%s/.upload-crashed", f->dir);
+		snprintf(fresh, sizeof(fresh), "%s/.upload-running", f->dir);
+		assert_non_null(fp = fopen(old, "w"));
+		fclose(fp);
+		assert_non_null(fp = fopen(fresh, "w"));
+		fclose(fp);
+		assert_int_equal(utimes(old, tv), 0);
+		assert_int_equal(files(f->dir, 1), 2);
+		CHECK(evidence_upload_new(f->dir, 10, &u, &e), 0);
+		assert_int_not_equal(access(old, F_OK), 0);
+		assert_int_equal(access(fresh, F_OK), 0);
+		unlink(fresh);
+	}
 	CHECK(evidence_upload_write(u, "0123456789", 10, &e), 0);
 	CHECK(evidence_upload_write(u, "!", 1, &e), ERR_TOOLONG);
 	assert_int_equal(files(f->dir, 1), 1);
