@@ -602,8 +602,11 @@ static int entry_commit(struct store *st, const struct actor *who, struct item *
 {
 	int rc = store_begin(st, e);
 
-	if (!rc)
-		rc = entry_write(st, who, it, c, en, e);
+	if (rc) {
+		item_release(it);
+		return rc;
+	}
+	rc = entry_write(st, who, it, c, en, e);
 	if (!rc)
 		rc = store_commit(st, e);
 	if (rc)
@@ -707,7 +710,7 @@ int evidence_add(struct store *st, const struct actor *who, const char *hid,
 {
 	char canon[INCIDENT_HID_MAX], type[64];
 	int64_t incident_id, acquired, retain, id = 0;
-	int created = 0, rc;
+	int created = 0, began = 0, rc;
 
 	if (out)
 		*out = NULL;
@@ -720,9 +723,8 @@ int evidence_add(struct store *st, const struct actor *who, const char *hid,
 		retain = acquired + (int64_t)evidence_retention_days(type) * DAY;
 	if (!rc)
 		rc = upload_finish(u, &created, e);
-	if (rc)
-		return rc;
-	rc = store_begin(st, e);
+	if (!rc && !(rc = store_begin(st, e)))
+		began = 1;
 	if (!rc)
 		rc = item_insert(st, who, incident_id, n, u, acquired, retain, &id, e);
 	if (!rc)
@@ -733,8 +735,10 @@ int evidence_add(struct store *st, const struct actor *who, const char *hid,
 		rc = store_commit(st, e);
 	if (rc) {
 		struct buf final = BUF_INIT;
-		store_rollback(st);
+		if (began)
+			store_rollback(st);
 		content_path(u->dir.data, u->sha, &final);
+		/* A file this upload made and no item records goes again. */
 		if (created)
 			unlink(final.data);
 		buf_release(&final);
@@ -830,9 +834,15 @@ static int items_query(struct store *st, const struct actor *who, const char *wh
 	buf_addf(&sql, "SELECT " ITEM_COLUMNS "WHERE %s", where);
 	if (incident_id)
 		buf_adds(&sql, " AND v.incident_id = ?");
-	if (who->external)
+	if (who->external) {
+		/* Only incidents where its role there may read evidence. */
 		buf_adds(&sql, " AND v.incident_id IN (SELECT incident_id FROM incident_members "
-			       "WHERE user_id = ?)");
+			       "WHERE user_id = ? AND role IN (''");
+		for (int r = 0; r < ROLE__COUNT; r++)
+			if (role_may((enum role)r, ACT_EVIDENCE_READ))
+				buf_addf(&sql, ", '%s'", role_name((enum role)r));
+		buf_adds(&sql, "))");
+	}
 	buf_adds(&sql, " ORDER BY v.id DESC LIMIT 10000");
 	rc = store_prepare(st, sql.data, &s, e);
 	buf_release(&sql);
@@ -1032,11 +1042,11 @@ static int hold_incident(struct store *st, const struct actor *who, const char *
 
 	if (rc)
 		return rc;
-	rc = store_begin(st, e);
-	if (!rc)
-		rc = holds_row(st, who, incident_id, on, reason, e);
+	if ((rc = store_begin(st, e)))
+		return rc;
+	rc = holds_row(st, who, incident_id, on, reason, e);
 	if (rc == ERR_EXISTS)
-		err_set(e, ERR_CONFLICT, "incident %s's evidence is already on legal hold", canon);
+		rc = err_set(e, ERR_CONFLICT, "incident %s's evidence is already on legal hold", canon);
 	if (!rc)
 		rc = hold_entries(st, who, incident_id, &en, e);
 	snprintf(text, sizeof(text), "legal hold on the incident's evidence %s: %s",
@@ -1162,19 +1172,25 @@ int evidence_delete(struct store *st, const struct actor *who, const char *dir, 
 	en.timeline = text.data;
 	content_path(dir, it.sha, &path);
 	rc = store_begin(st, e);
-	if (!rc)
+	if (!rc) {
 		rc = delete_mark(st, who, id, reason, e);
-	if (!rc)
-		rc = entry_write(st, who, &it, NULL, &en, e);
+		if (!rc)
+			rc = entry_write(st, who, &it, NULL, &en, e);
+		if (!rc)
+			rc = store_commit(st, e);
+		if (rc)
+			store_rollback(st);
+	}
+	/*
+	 * The file goes after the commit: a failure in between leaves an
+	 * unreferenced file, never a live item without its file. An add of the
+	 * same content racing this puts the file back (upload_settle).
+	 */
 	if (!rc)
 		rc = content_users(st, it.sha, &users, e);
-	/* The file goes inside the transaction, which holds the write lock. */
 	if (!rc && users == 0 && unlink(path.data) != 0 && errno != ENOENT)
-		rc = err_set(e, ERR_IO, "%.200s: %s", path.data, strerror(errno));
-	if (!rc)
-		rc = store_commit(st, e);
-	if (rc)
-		store_rollback(st);
+		rc = err_set(e, ERR_IO, "evidence %lld deleted, but its file stays: %.200s: %s",
+			     (long long)id, path.data, strerror(errno));
 	buf_release(&text);
 	buf_release(&path);
 	item_release(&it);
@@ -1223,9 +1239,10 @@ static int verify_record(struct store *st, const struct actor *who, const struct
 	struct stmt *s;
 	int rc = store_begin(st, e);
 
-	if (!rc)
-		rc = store_prepare(st, "UPDATE evidence SET verified_ok = ?, verified_at = ? "
-				       "WHERE id = ?", &s, e);
+	if (rc)
+		return rc;
+	rc = store_prepare(st, "UPDATE evidence SET verified_ok = ?, verified_at = ? WHERE id = ?",
+			   &s, e);
 	if (!rc) {
 		stmt_bind_int(s, 1, ok);
 		stmt_bind_int(s, 2, who->now);
