@@ -8,7 +8,8 @@
 # BENCH_HTTP_CONNECTIONS, BENCH_HTTP_THREADS); bench_detect reads the corpus
 # from IRDESK_CORPUS (default ../shared/data). BENCH=store, BENCH=http or
 # BENCH=detect runs only that one (BENCH=pg: bench_pg.sh, PostgreSQL beside SQLite;
-# BENCH=ioc: bench_ioc, the IOC sweep against grep -F -f).
+# BENCH=ioc: bench_ioc, the IOC sweep against grep -F -f; BENCH=evidence:
+# bench/evidence.sh, evidence upload and verify against sha256sum).
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -138,6 +139,16 @@ if [ "$which" = all ] || [ "$which" = mail ]; then
 	rc_mail=$(report mail "$(cat "$rcfile")" "$out")
 fi
 
+# The evidence locker (bench/evidence.sh, issue 5): 1 GB up and verified against sha256sum.
+rc_evidence=0
+if [ "$which" = all ] || [ "$which" = evidence ]; then
+	[ "$which" = all ] && echo
+	out=bench/out/evidence.txt
+	{ bench/evidence.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	rc_evidence=$(report evidence "$(cat "$rcfile")" "$out")
+fi
+
+[ "$rc_evidence" -ne 0 ] && exit "$rc_evidence"
 [ "$rc_mail" -ne 0 ] && exit "$rc_mail"
 [ "$rc_store" -ne 0 ] && exit "$rc_store"
 [ "$rc_http" -ne 0 ] && exit "$rc_http"

@@ -35,16 +35,21 @@ static const char usage[] =
 	"  --syslog-tcp ADDR:PORT  take syslog over TCP (octet-counting or newline framing);\n"
 	"                      when the queue is full, reading stops until there is room\n"
 	"  --syslog-port-file PATH  write \"udp PORT\" and \"tcp PORT\" lines to PATH\n"
+	"  --evidence-dir DIR  the evidence folder (default: $IRDESK_EVIDENCE_DIR, or the one\n"
+	"                      `irdesk init` made); with several nodes, shared storage\n"
+	"  --max-upload BYTES  largest evidence upload (default 17179869184, 16 GiB)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
-       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE };
+       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP };
 
 #define RULES_MAX 64
 
 struct opts {
 	const char *listen, *port_file, *cert, *key;
 	const char *syslog_udp, *syslog_tcp, *syslog_port_file;
+	const char *evidence_dir;
+	long long max_upload;
 	int threads;
 	const char *rules[RULES_MAX];
 	int nrules;
@@ -65,6 +70,12 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_SYSUDP: o->syslog_udp = arg; return 0;
 	case O_SYSTCP: o->syslog_tcp = arg; return 0;
 	case O_SYSPORTFILE: o->syslog_port_file = arg; return 0;
+	case O_EVDIR: o->evidence_dir = arg; return 0;
+	case O_MAXUP:
+		o->max_upload = strtoll(arg, &end, 10);
+		if (!*arg || *end || o->max_upload < 1 || o->max_upload > (1LL << 50))
+			return cli_error(ERR_USAGE, "--max-upload: expected a number of bytes");
+		return 0;
 	case O_RULES:
 		if (o->nrules == RULES_MAX)
 			return cli_error(ERR_USAGE, "--rules: at most %d paths", RULES_MAX);
@@ -107,6 +118,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "syslog-udp", required_argument, NULL, O_SYSUDP },
 		{ "syslog-tcp", required_argument, NULL, O_SYSTCP },
 		{ "syslog-port-file", required_argument, NULL, O_SYSPORTFILE },
+		{ "evidence-dir", required_argument, NULL, O_EVDIR },
+		{ "max-upload", required_argument, NULL, O_MAXUP },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -184,6 +197,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.tz = tz_name(c->tz);
 	cfg.tls_cert = o.cert;
 	cfg.tls_key = o.key;
+	cfg.evidence_dir = o.evidence_dir;
+	cfg.stream_max = o.max_upload;
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);

@@ -24,5 +24,6 @@ int cmd_db(int argc, char **argv, struct cli *c);
 int cmd_catalog(int argc, char **argv, struct cli *c);
 int cmd_report(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
+int cmd_evidence(int argc, char **argv, struct cli *c);
 
 #endif

@@ -35,6 +35,7 @@ static const struct command {
 	{ "catalog", cmd_catalog, "check and show incident types, items, playbooks, threat lists" },
 	{ "report", cmd_report, "generate incident, APPI and public-notice reports, list versions" },
 	{ "version", cmd_version, "print the version" },
+	{ "evidence", cmd_evidence, "keep evidence files with custody, retention and legal holds" },
 };
 
 static const char usage[] =

@@ -54,7 +54,10 @@ enum role {
 	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
 	X(EVENT_WRITE, event_write, "send events to detection")                     \
 	X(GATE_OVERRIDE, gate_override, "force a move past missing required items") \
-	X(REPORT_WRITE, report_write, "generate and keep incident reports")
+	X(REPORT_WRITE, report_write, "generate and keep incident reports")         \
+	X(EVIDENCE_READ, evidence_read, "see and download evidence and its custody") \
+	X(EVIDENCE_WRITE, evidence_write, "add evidence, record custody, put on legal hold") \
+	X(EVIDENCE_DELETE, evidence_delete, "delete evidence and release legal holds")
 
 enum action {
 #define X(N, n, d) ACT_##N,

@@ -45,6 +45,9 @@ static const struct copy_table {
 	{ "contacts", 6, 1, NULL },
 	{ "notifications", 6, 1, NULL },
 	{ "incident_breach", 6, 0, NULL },
+	{ "evidence", 7, 1, NULL },
+	{ "evidence_custody", 7, 1, NULL },
+	{ "evidence_holds", 7, 0, NULL },
 };
 /* The newest schema whose tables are all listed above. */
 #define COPY_SCHEMA_KNOWN 8

@@ -133,4 +133,24 @@ int api_account_totp_begin(struct request *rq, struct response *rs);
 int api_account_totp_confirm(struct request *rq, struct response *rs);
 int api_account_totp_disable(struct request *rq, struct response *rs);
 
+/* The evidence locker (web/api_evidence.c). The upload handlers are
+ * ROUTE_STREAM: they set up a stream that writes the body to the evidence
+ * folder; web_evidence_upload_page answers with a redirect to the item page;
+ * web_evidence_download serves pages and the API alike. */
+int api_evidence_list(struct request *rq, struct response *rs);
+int api_evidence_due(struct request *rq, struct response *rs);
+int api_evidence_get(struct request *rq, struct response *rs);
+int api_evidence_put(struct request *rq, struct response *rs);
+int api_evidence_post(struct request *rq, struct response *rs);
+int web_evidence_upload_page(struct request *rq, struct response *rs);
+int web_evidence_download(struct request *rq, struct response *rs);
+int api_evidence_custody(struct request *rq, struct response *rs);
+int api_evidence_hold(struct request *rq, struct response *rs);
+int api_evidence_release(struct request *rq, struct response *rs);
+int api_evidence_delete(struct request *rq, struct response *rs);
+int api_evidence_verify(struct request *rq, struct response *rs);
+/* The item a route names (its last parameter), which under /incidents/{id}/
+ * must belong to that incident: ERR_NOTFOUND otherwise. */
+int web_evidence_item(struct request *rq, int64_t *id);
+
 #endif

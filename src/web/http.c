@@ -46,12 +46,16 @@ struct http_server {
 	int port;
 	struct intake *intake;            /* borrowed from the caller */
 	struct syslog_server *syslog;     /* borrowed from the caller */
+	long long stream_max;
+	char *evidence_dir;
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
 struct conn_state {
 	struct request rq;
 	struct timespec t0;
+	const struct route *route; /* matched when the headers arrived, or NULL */
+	int mismatch;              /* no route: 1 when the path exists with another method */
 };
 
 /* The calling worker's store connection, opened on first use. */
@@ -102,6 +106,8 @@ int http_port(const struct http_server *srv) { return srv->port; }
 int http_tls(const struct http_server *srv) { return srv->tls_cert != NULL; }
 struct intake *http_intake(const struct http_server *srv) { return srv->intake; }
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
+long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
+const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
 
 static void add_security_headers(struct MHD_Response *r, int is_page, const char *csp)
 {
@@ -201,7 +207,7 @@ static int check_csrf(struct request *rq)
 	const char *t = req_header(rq, "X-CSRF-Token");
 
 	if (!t)
-		t = req_form(rq, "csrf");
+		t = rq->stream_max ? req_query(rq, "csrf") : req_form(rq, "csrf");
 	if (t && strlen(t) == strlen(rq->session.csrf) &&
 	    sodium_memcmp(t, rq->session.csrf, strlen(t)) == 0)
 		return 0;
@@ -216,42 +222,49 @@ static void fail(struct request *rq, struct response *rs, int is_page, int code)
 		resp_error_json(rs, rq, code);
 }
 
-static void dispatch(struct http_server *srv, struct request *rq, struct response *rs)
+/*
+ * Everything before a handler runs: the route (matched when the headers
+ * arrived), the worker's store, sign-in, the body limit, CSRF and the
+ * route's permission. Returns the route, or NULL when rs holds the answer.
+ */
+static const struct route *admit(struct http_server *srv, struct conn_state *cs,
+				 struct response *rs, int *is_page)
 {
-	const struct route *route;
-	int mismatch = 0, rc, is_page = strncmp(rq->path, "/api/", 5) != 0;
+	const struct route *route = cs->route;
+	struct request *rq = &cs->rq;
 	struct err e;
+	int rc;
 
+	*is_page = strncmp(rq->path, "/api/", 5) != 0;
 	rq->tz = srv->default_tz;
 	snprintf(rq->lang, sizeof(rq->lang), "en");
-	route = router_match(rq->method, rq->path, rq, &mismatch);
 	if (!route) {
 		choose_lang(rq);
-		err_set(&rq->err, mismatch ? ERR_USAGE : ERR_NOTFOUND,
-			mismatch ? "method %s not allowed here" : "no such %s",
-			mismatch ? rq->method : (is_page ? "page" : "endpoint"));
-		fail(rq, rs, is_page, rq->err.code);
-		if (mismatch)
+		err_set(&rq->err, cs->mismatch ? ERR_USAGE : ERR_NOTFOUND,
+			cs->mismatch ? "method %s not allowed here" : "no such %s",
+			cs->mismatch ? rq->method : (*is_page ? "page" : "endpoint"));
+		fail(rq, rs, *is_page, rq->err.code);
+		if (cs->mismatch)
 			rs->status = 405;
-		return;
+		return NULL;
 	}
-	is_page = (route->flags & ROUTE_PAGE) != 0;
+	*is_page = (route->flags & ROUTE_PAGE) != 0;
 	err_clear(&e);
 	rq->st = worker_store(srv, &e);
 	if (!rq->st) {
 		log_error("store: %s", err_msg(&e));
 		err_set(&rq->err, ERR_BUSY, "the store is unavailable; try again shortly");
-		fail(rq, rs, is_page, ERR_BUSY);
-		return;
+		fail(rq, rs, *is_page, ERR_BUSY);
+		return NULL;
 	}
 	rc = authenticate(srv, rq);
 	choose_lang(rq);
 	if (rc) {
-		fail(rq, rs, is_page, rc);
-		return;
+		fail(rq, rs, *is_page, rc);
+		return NULL;
 	}
 	if (!(route->flags & ROUTE_PUBLIC) && !rq->authenticated) {
-		if (is_page) {
+		if (*is_page) {
 			struct buf loc = BUF_INIT;
 			buf_adds(&loc, "/login");
 			if (strcmp(rq->method, "GET") == 0 && strcmp(rq->path, "/") != 0)
@@ -263,36 +276,66 @@ static void dispatch(struct http_server *srv, struct request *rq, struct respons
 			resp_error_json(rs, rq, ERR_AUTH);
 			resp_header(rs, "WWW-Authenticate", "Bearer realm=\"irdesk\"");
 		}
-		return;
+		return NULL;
 	}
 	if (rq->body_too_large) {
-		err_set(&rq->err, ERR_TOOLONG, "request body too large (at most %d bytes)", REQ_BODY_MAX);
-		fail(rq, rs, is_page, ERR_TOOLONG);
-		return;
+		if (rq->stream_max)
+			err_set(&rq->err, ERR_TOOLONG, "upload too large (at most %lld bytes)",
+				(long long)rq->stream_max);
+		else
+			err_set(&rq->err, ERR_TOOLONG, "request body too large (at most %d bytes)",
+				REQ_BODY_MAX);
+		fail(rq, rs, *is_page, ERR_TOOLONG);
+		return NULL;
 	}
 	if (rq->authenticated && !rq->via_token && is_change(rq->method) &&
 	    !(route->flags & ROUTE_NO_CSRF) && check_csrf(rq)) {
-		fail(rq, rs, is_page, ERR_DENIED);
-		return;
+		fail(rq, rs, *is_page, ERR_DENIED);
+		return NULL;
 	}
 	if (rq->authenticated && route->act != ACT_NONE &&
 	    !(rq->actor.external && (route->flags & ROUTE_INCIDENT)) &&
 	    authz_check(&rq->actor, route->act, &rq->err)) {
-		fail(rq, rs, is_page, ERR_DENIED);
+		fail(rq, rs, *is_page, ERR_DENIED);
+		return NULL;
+	}
+	return route;
+}
+
+/* A handler's failure as the error response. */
+static void handler_failed(struct request *rq, struct response *rs, int is_page, int rc)
+{
+	if (!rq->err.code)
+		err_set(&rq->err, rc, "%s", err_str(rc));
+	if (rc == ERR_INTERNAL || rc == ERR_STORE || rc == ERR_IO || rc == ERR_NOMEM)
+		log_error("%s %s: %s", rq->method, rq->path, err_msg(&rq->err));
+	fail(rq, rs, is_page, rc);
+}
+
+static void dispatch(struct http_server *srv, struct conn_state *cs, struct response *rs)
+{
+	struct request *rq = &cs->rq;
+	const struct route *route;
+	int is_page, rc;
+
+	if (rq->stream) {
+		/* The body of a streaming route is in: finish it, or report why not. */
+		is_page = (cs->route->flags & ROUTE_PAGE) != 0;
+		rc = rq->stream_rc ? rq->stream_rc : rq->stream->finish(rq, rs);
+		if (rc)
+			handler_failed(rq, rs, is_page, rc);
 		return;
 	}
+	route = admit(srv, cs, rs, &is_page);
+	if (!route)
+		return;
 	/* Reads see one snapshot and lock the store once (a write inside ends it). */
 	if (!is_change(rq->method))
 		store_read_begin(rq->st, NULL);
 	rc = route->fn(rq, rs);
 	store_read_end(rq->st);
-	if (rc) {
-		if (!rq->err.code)
-			err_set(&rq->err, rc, "%s", err_str(rc));
-		if (rc == ERR_INTERNAL || rc == ERR_STORE || rc == ERR_IO || rc == ERR_NOMEM)
-			log_error("%s %s: %s", rq->method, rq->path, err_msg(&rq->err));
-		fail(rq, rs, is_page, rc);
-	}
+	if (rc)
+		handler_failed(rq, rs, is_page, rc);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, struct response *rs, int is_page)
@@ -300,7 +343,14 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct response *
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(rs->body.len, rs->body.data, MHD_RESPMEM_MUST_COPY);
+	if (rs->has_file) {
+		r = MHD_create_response_from_fd64(rs->file_size, rs->file_fd);
+		if (r)
+			rs->has_file = 0; /* libmicrohttpd closes it */
+	} else {
+		r = MHD_create_response_from_buffer(rs->body.len, rs->body.data,
+						    MHD_RESPMEM_MUST_COPY);
+	}
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type",
@@ -339,6 +389,48 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t n)
 			  (socklen_t)n);
 }
 
+/* Queue rs, log the request, free rs. */
+static enum MHD_Result respond(struct conn_state *cs, struct MHD_Connection *c,
+			       struct response *rs)
+{
+	enum MHD_Result ret = send_response(c, rs, strncmp(cs->rq.path, "/api/", 5) != 0);
+
+	access_log(&cs->rq, rs->status ? rs->status : 200, &cs->t0);
+	resp_release(rs);
+	return ret;
+}
+
+/*
+ * The headers of a streaming route are in: admit the request and let the
+ * handler set up its stream. Returns 1 when rs holds an answer to send now
+ * (the body is then never read), 0 when the body is to be streamed.
+ */
+static int stream_begin(struct http_server *srv, struct conn_state *cs, struct response *rs)
+{
+	int is_page, rc;
+
+	if (!admit(srv, cs, rs, &is_page))
+		return 1;
+	rc = cs->route->fn(&cs->rq, rs);
+	if (rc)
+		handler_failed(&cs->rq, rs, is_page, rc);
+	return rc || !cs->rq.stream;
+}
+
+/* A piece of a streamed body; after the first error the rest is discarded. */
+static void stream_data(struct request *rq, const char *p, size_t n)
+{
+	if (rq->stream_rc)
+		return;
+	if ((int64_t)n > rq->stream_max - rq->stream_len) {
+		rq->stream_rc = err_set(&rq->err, ERR_TOOLONG, "upload too large (at most %lld bytes)",
+					(long long)rq->stream_max);
+		return;
+	}
+	rq->stream_len += (int64_t)n;
+	rq->stream_rc = rq->stream->data(rq, p, n);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **req_cls)
@@ -346,11 +438,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct http_server *srv = cls;
 	struct conn_state *cs = *req_cls;
 	struct response rs;
-	enum MHD_Result ret;
 
 	(void)version;
+	memset(&rs, 0, sizeof(rs));
+	buf_init(&rs.body, 0);
 	if (!cs) {
 		const char *len;
+		long long limit = REQ_BODY_MAX;
 		cs = calloc(1, sizeof(*cs));
 		if (!cs)
 			return MHD_NO;
@@ -362,14 +456,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		cs->rq.tls = srv->tls_cert != NULL;
 		buf_init(&cs->rq.body, REQ_BODY_MAX);
 		client_addr(c, cs->rq.addr, sizeof(cs->rq.addr));
-		len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (len && strtoull(len, NULL, 10) > REQ_BODY_MAX)
-			cs->rq.body_too_large = 1;
 		*req_cls = cs;
+		cs->route = router_match(method, url, &cs->rq, &cs->mismatch);
+		if (cs->route && (cs->route->flags & ROUTE_STREAM))
+			limit = cs->rq.stream_max = srv->stream_max;
+		len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (len && strtoull(len, NULL, 10) > (unsigned long long)limit)
+			cs->rq.body_too_large = 1;
+		if (cs->rq.stream_max && stream_begin(srv, cs, &rs))
+			return respond(cs, c, &rs);
+		resp_release(&rs);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!cs->rq.body_too_large) {
+		if (cs->rq.stream) {
+			stream_data(&cs->rq, upload_data, *upload_size);
+		} else if (!cs->rq.body_too_large) {
 			buf_add(&cs->rq.body, upload_data, *upload_size);
 			if (buf_error(&cs->rq.body)) {
 				cs->rq.body_too_large = 1;
@@ -377,15 +479,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			}
 		}
 		*upload_size = 0;
+		resp_release(&rs);
 		return MHD_YES;
 	}
-	memset(&rs, 0, sizeof(rs));
-	buf_init(&rs.body, 0);
-	dispatch(srv, &cs->rq, &rs);
-	ret = send_response(c, &rs, strncmp(url, "/api/", 5) != 0);
-	access_log(&cs->rq, rs.status ? rs.status : 200, &cs->t0);
-	resp_release(&rs);
-	return ret;
+	dispatch(srv, cs, &rs);
+	return respond(cs, c, &rs);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -398,6 +496,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)toe;
 	if (!cs)
 		return;
+	if (cs->rq.stream && cs->rq.stream->release)
+		cs->rq.stream->release(&cs->rq);
 	req_release(&cs->rq);
 	free(cs);
 	*req_cls = NULL;
@@ -467,6 +567,7 @@ static void server_free(struct http_server *srv)
 		sodium_memzero(srv->tls_key, strlen(srv->tls_key));
 	free(srv->tls_key);
 	free(srv->tls_cert);
+	free(srv->evidence_dir);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }
@@ -499,6 +600,11 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
 	srv->intake = cfg->intake;
 	srv->syslog = cfg->syslog;
+	srv->stream_max = cfg->stream_max > 0 ? cfg->stream_max : HTTP_STREAM_MAX;
+	if (cfg->evidence_dir && !(srv->evidence_dir = strdup(cfg->evidence_dir))) {
+		server_free(srv);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
 	rc = tz_load(cfg->tz ? cfg->tz : "Asia/Tokyo", &srv->default_tz, e);
 	if (!rc && cfg->tls_cert) {
 		rc = read_pem(cfg->tls_cert, &srv->tls_cert, e);

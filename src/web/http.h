@@ -22,7 +22,11 @@ struct http_config {
 	int threads;           /* 0: one per core, at least 2 */
 	struct intake *intake; /* the detection queue for POST /api/v1/events (borrowed), or NULL */
 	struct syslog_server *syslog; /* the syslog listeners, for health (borrowed), or NULL */
+	long long stream_max;  /* bytes a streamed upload (ROUTE_STREAM) may have; 0: HTTP_STREAM_MAX */
+	const char *evidence_dir; /* the evidence folder (--evidence-dir), or NULL: the store's */
 };
+
+#define HTTP_STREAM_MAX (16LL << 30) /* 16 GiB */
 
 #define HTTP_SESSION_COOKIE "irdesk_session"
 
@@ -40,6 +44,10 @@ const struct tz *http_tz(struct http_server *srv, const char *name);
 /* The detection queue the server was started with, or NULL. */
 struct intake *http_intake(const struct http_server *srv);
 struct syslog_server *http_syslog(const struct http_server *srv);
+/* The upload limit of streaming routes, in bytes. */
+long long http_stream_max(const struct http_server *srv);
+/* The evidence folder the server was started with, or NULL. */
+const char *http_evidence_dir(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

@@ -967,6 +967,7 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 			  may(&v, rq, ACT_REPORT_WRITE));
 	render_timeline(rq, &b, &v);
 	render_tasks(rq, &b, &v);
+	page_evidence_section(rq, &b, v.inc.hid);
 	buf_adds(&b, "</div><div class=\"col-side\">");
 	if (may(&v, rq, ACT_INCIDENT_EDIT))
 		render_edit(rq, &b, &v);

@@ -5,6 +5,7 @@
  * change in full, with the role an external member holds in the incident).
  */
 #include "web/pages.h"
+#include "web/api.h"
 #include "web/router.h"
 
 #include <stddef.h>
@@ -68,5 +69,15 @@ const struct route page_routes[] = {
 	{ "POST", "/account/tokens", page_account_token_create, PG, ACT_NONE, "create an API token" },
 	{ "POST", "/account/tokens/{id}/revoke", page_account_token_revoke, PG, ACT_NONE,
 	  "revoke an API token" },
+
+	/* Evidence: ir/ checks each form's own permission (write, or delete for release and delete). */
+	{ "POST", "/incidents/{id}/evidence", web_evidence_upload_page, PGI | ROUTE_STREAM,
+	  ACT_EVIDENCE_WRITE, "upload evidence (streamed)" },
+	{ "GET", "/incidents/{id}/evidence/{item}", page_evidence_show, PGI, ACT_EVIDENCE_READ,
+	  "one evidence item and its chain of custody" },
+	{ "GET", "/incidents/{id}/evidence/{item}/download", web_evidence_download, PGI,
+	  ACT_EVIDENCE_READ, "download an evidence file" },
+	{ "POST", "/incidents/{id}/evidence/{item}", page_evidence_action, PGI, ACT_EVIDENCE_READ,
+	  "verify, hand over, check out or in, hold, release or delete an evidence item" },
 	{ NULL, NULL, NULL, 0, ACT_NONE, NULL },
 };

@@ -121,4 +121,10 @@ long long pg_query_int(struct request *rq, const char *name, long long def, long
 /* Append s, cut to at most max bytes at a UTF-8 boundary with "…" when cut. */
 void pg_esc_cut(struct buf *b, const char *s, size_t max);
 
+/* page_evidence.c: the evidence section of the incident page (nothing when
+ * the account may not see evidence), the item page and its forms. */
+void page_evidence_section(struct request *rq, struct buf *b, const char *hid);
+int page_evidence_show(struct request *rq, struct response *rs);
+int page_evidence_action(struct request *rq, struct response *rs);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *req_param(const struct request *rq, int i)
 {
@@ -140,6 +141,18 @@ void resp_html(struct response *rs, const char *html, size_t len)
 	buf_add(&rs->body, html, len);
 }
 
+void resp_file(struct response *rs, int fd, uint64_t size, const char *content_type)
+{
+	if (rs->has_file)
+		close(rs->file_fd);
+	rs->status = 200;
+	rs->content_type = content_type;
+	buf_reset(&rs->body);
+	rs->has_file = 1;
+	rs->file_fd = fd;
+	rs->file_size = size;
+}
+
 void resp_header(struct response *rs, const char *name, const char *value)
 {
 	if (rs->nheaders >= RESP_HEADERS_MAX)
@@ -200,5 +213,8 @@ void resp_release(struct response *rs)
 		free(rs->headers[i][1]);
 	}
 	rs->nheaders = 0;
+	if (rs->has_file)
+		close(rs->file_fd);
+	rs->has_file = 0;
 	buf_release(&rs->body);
 }

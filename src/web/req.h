@@ -22,6 +22,8 @@
 #include "util/err.h"
 
 struct MHD_Connection;
+struct request;
+struct response;
 struct http_server;
 struct store;
 struct tz;
@@ -30,6 +32,25 @@ struct tz;
 #define REQ_PARAMS_MAX 4
 #define REQ_FORM_MAX 64             /* fields in a form body */
 #define RESP_HEADERS_MAX 8
+
+/*
+ * A streaming route's body consumer (ROUTE_STREAM). The route's handler runs
+ * as soon as the headers have arrived (sign-in, CSRF and the route's
+ * permission already checked; the CSRF token of a cookie-authenticated
+ * stream comes in the X-CSRF-Token header or the csrf query argument, since
+ * the body is not read yet): it checks what it can, sets rq->stream and
+ * rq->stream_ctx, and returns 0, or refuses with an ERR_* (answered at once,
+ * the body is never read). The body then goes to data() as it arrives, at
+ * most rq->stream_max bytes in all; finish() fills the response once the
+ * body is complete. release() runs exactly once when the request ends,
+ * however it ends (finished, refused, the client gone, a timeout), and
+ * frees stream_ctx and whatever it holds.
+ */
+struct req_stream {
+	int (*data)(struct request *rq, const char *p, size_t n);
+	int (*finish)(struct request *rq, struct response *rs);
+	void (*release)(struct request *rq);
+};
 
 struct form_field {
 	char *name;
@@ -56,6 +77,12 @@ struct request {
 	char lang[8];                   /* "ja" or "en" */
 	const struct tz *tz;            /* the user's zone (owned by the server) */
 
+	const struct req_stream *stream; /* set by a ROUTE_STREAM handler, else NULL */
+	void *stream_ctx;               /* the stream's own state */
+	int64_t stream_max;             /* bytes a streamed body may have */
+	int64_t stream_len;             /* bytes streamed so far */
+	int stream_rc;                  /* the first error of data(), 0 while all is well */
+
 	struct form_field form[REQ_FORM_MAX];  /* parsed on first req_form() call */
 	int nform;
 	int form_parsed;
@@ -69,6 +96,9 @@ struct response {
 	char *headers[RESP_HEADERS_MAX][2];  /* extra headers, owned */
 	int nheaders;
 	const char *csp;                /* a Content-Security-Policy of its own (static), or NULL */
+	int has_file;                   /* send file_fd (owned) as the body instead */
+	int file_fd;
+	uint64_t file_size;
 };
 
 /* The captured path parameter i (0-based), or "" when there is none. */
@@ -92,6 +122,8 @@ int resp_json(struct response *rs, unsigned status, json_t *v);
 void resp_html(struct response *rs, const char *html, size_t len);
 /* A 303 redirect to location (a path on this site). */
 int resp_redirect(struct response *rs, const char *location);
+/* Send size bytes of the open file fd (taken over) as the body, with status 200. */
+void resp_file(struct response *rs, int fd, uint64_t size, const char *content_type);
 /* Add a header (both copied). */
 void resp_header(struct response *rs, const char *name, const char *value);
 /* Set-Cookie: name=value; Path=/; HttpOnly; SameSite=Strict[; Secure][; Max-Age=N].

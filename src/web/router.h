@@ -17,6 +17,7 @@ enum route_flags {
 	ROUTE_PAGE = 1 << 1,     /* HTML: unauthenticated -> redirect to /login, errors as pages */
 	ROUTE_NO_CSRF = 1 << 2,  /* a state-changing route that checks its own CSRF (sign-in) */
 	ROUTE_INCIDENT = 1 << 3, /* about one incident ({id} first): external users may have a role there */
+	ROUTE_STREAM = 1 << 4,   /* the body is streamed to the handler, not buffered (req.h, struct req_stream) */
 };
 
 typedef int (*route_fn)(struct request *rq, struct response *rs);

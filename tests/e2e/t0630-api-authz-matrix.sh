@@ -66,6 +66,9 @@ sample() {
 	"PATCH /api/v1/incidents/{id}/items") echo "{\"comments\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/threats") echo '{"threats":["2026:ransomware"]}' ;;
 	"POST /api/v1/incidents/{id}/reports") echo '{"kind":"incident","format":"md"}' ;;
+	"POST "*"/evidence/{item}/custody") echo '{"action":"handover","from":"a","to":"b","purpose":"matrix"}' ;;
+	# An empty reason: refused (422) after the permission check, so nothing is held or deleted.
+	"POST "*"/hold" | "POST "*"/release" | "DELETE /api/v1/evidence/{item}") echo '{"reason":""}' ;;
 	esac
 }
 
@@ -81,6 +84,10 @@ allowed_status() {
 	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
 	"POST /api/v1/suppressions" | "POST /api/v1/incidents/{id}/reports") echo 201 ;;
 	"POST /api/v1/events") echo 202 ;;
+	# Evidence: an upload without its description (422) or as JSON (400); an empty reason (422).
+	"PUT /api/v1/incidents/{id}/evidence" | "POST "*"/hold" | "POST "*"/release" | \
+	"DELETE /api/v1/evidence/{item}") echo 422 ;;
+	"POST /api/v1/incidents/{id}/evidence") echo 400 ;;
 	"DELETE "*) echo 204 ;;
 	*) echo 200 ;;
 	esac
@@ -103,6 +110,7 @@ fill() {
 	p=${p//\{version\}/1}
 	p=${p//\{other\}/1}
 	p=${p//\{sheet\}/windows_volatile}
+	p=${p//\{item\}/$ITEM}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
 	echo "$p"
 }
@@ -167,12 +175,15 @@ test_expect_success 'setup: the matrix from the route table, one account and tok
 	irdesk task add "$(cat "$TEST_DIR/inc")" "matrix task" --phase triage --json | jq -r .id > "$TEST_DIR/task" &&
 	irdesk ingest --rules "$TEST_TOP/tests/data/alert/rules.yml" "$TEST_TOP/tests/data/alert/events.ndjson" > /dev/null &&
 	irdesk alert list --json | jq -r ".items[0].id" > "$TEST_DIR/alert" &&
+	irdesk evidence add "$(cat "$TEST_DIR/inc")" "$TEST_TOP/VERSION" --source matrix --acquired-at now \
+		--json | jq -r .id > "$TEST_DIR/item" &&
 	start_server "$TEST_DIR/serve.log"
 '
 INC=$(cat "$TEST_DIR/inc" 2>/dev/null)
 INC2=$(cat "$TEST_DIR/inc2" 2>/dev/null)
 TASK=$(cat "$TEST_DIR/task" 2>/dev/null)
 ALERT=$(cat "$TEST_DIR/alert" 2>/dev/null)
+ITEM=$(cat "$TEST_DIR/item" 2>/dev/null)
 
 i=0
 for role in $(roles); do

@@ -214,6 +214,13 @@ static void test_admin_and_viewer(void **state)
  * suppressing and sending events are the incident managers' and up. */
 #define ALERT_TRIAGE EDIT
 #define DETECT_ADMIN "admin commander incident_manager"
+/* Evidence (docs/lifecycle.md "Evidence"): the response team and its
+ * analysts read; forensic engineers and handlers add and record custody;
+ * only commanders (and admin) delete or release a legal hold. */
+#define EV_READ "admin commander incident_manager incident_handler triage researcher curator " \
+		"forensic_engineer legal_advisor"
+#define EV_WRITE "admin commander incident_manager incident_handler forensic_engineer"
+#define EV_DELETE "admin commander"
 
 static const struct cell_row {
 	const char *method, *pattern, *roles;
@@ -255,6 +262,16 @@ static const struct cell_row {
 	{ "DELETE", "/api/v1/suppressions/{sid}", DETECT_ADMIN },
 	{ "GET", "/api/v1/incidents/{id}/killchain", ALL },
 	{ "POST", "/api/v1/incidents/{id}/killchain", EDIT },
+	{ "GET", "/api/v1/incidents/{id}/evidence", EV_READ },
+	{ "GET", "/api/v1/evidence/{item}/download", EV_READ },
+	{ "GET", "/api/v1/incidents/{id}/evidence/{item}/download", EV_READ },
+	{ "PUT", "/api/v1/incidents/{id}/evidence", EV_WRITE },
+	{ "POST", "/api/v1/incidents/{id}/evidence", EV_WRITE },
+	{ "POST", "/api/v1/evidence/{item}/custody", EV_WRITE },
+	{ "POST", "/api/v1/incidents/{id}/evidence/hold", EV_WRITE },
+	{ "POST", "/api/v1/incidents/{id}/evidence/release", EV_DELETE },
+	{ "POST", "/api/v1/evidence/{item}/release", EV_DELETE },
+	{ "DELETE", "/api/v1/evidence/{item}", EV_DELETE },
 };
 
 static int set_has(const char *set, enum role r)
