@@ -52,7 +52,10 @@ enum role {
 	X(ALERT_READ, alert_read, "read alerts and suppressions")                   \
 	X(ALERT_TRIAGE, alert_triage, "triage alerts")                              \
 	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
-	X(EVENT_WRITE, event_write, "send events to detection")
+	X(EVENT_WRITE, event_write, "send events to detection")                    \
+	X(CONTACT_READ, contact_read, "read the contact directory")                 \
+	X(CONTACT_EDIT, contact_edit, "add, change and remove contacts")            \
+	X(NOTIFY_RECORD, notify_record, "record notifications sent for incidents")
 
 enum action {
 #define X(N, n, d) ACT_##N,

@@ -42,6 +42,9 @@ static const struct copy_table {
 	{ "contacts", 6, 1, NULL },
 	{ "notifications", 6, 1, NULL },
 	{ "incident_breach", 6, 0, NULL },
+	{ "notify_settings", 6, 0, NULL },
+	{ "scheduler_leases", 6, 0, NULL },
+	{ "clock_reminders", 6, 1, NULL },
 };
 /* The newest schema whose tables are all listed above. */
 #define COPY_SCHEMA_KNOWN 8
