@@ -21,6 +21,8 @@ int cmd_ingest(int argc, char **argv, struct cli *c);
 int cmd_alert(int argc, char **argv, struct cli *c);
 int cmd_ioc(int argc, char **argv, struct cli *c);
 int cmd_db(int argc, char **argv, struct cli *c);
+int cmd_contact(int argc, char **argv, struct cli *c);
+int cmd_notify(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 
 #endif

@@ -32,6 +32,8 @@ static const struct command {
 	{ "alert", cmd_alert, "list, show and triage alerts" },
 	{ "ioc", cmd_ioc, "load, list and sweep IOC watchlists" },
 	{ "db", cmd_db, "copy a whole database to another backend" },
+	{ "contact", cmd_contact, "the contact directory: add, list, edit, import and export CSV" },
+	{ "notify", cmd_notify, "notifications, breach flags, regulatory clocks and their settings" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -531,6 +531,7 @@ static int import_pass(struct store *st, const struct actor *who, const char *cs
 			rc = rc < 0 ? ERR_INVALID : 0;
 			break;
 		}
+		rc = 0;
 		if (r.nf == 1 && !*r.f[0])
 			continue; /* an empty line */
 		if (++*count > CONTACT_IMPORT_ROWS) {
