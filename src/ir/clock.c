@@ -162,8 +162,13 @@ static int setting_apply(const struct setting *s, const char *value, struct cloc
 		struct tz *tz = NULL;
 		int rc = tz_load(value, &tz, e);
 		tz_free(tz);
+		if (rc && e) {
+			/* A zone that does not exist is a bad value, not a missing object. */
+			err_prefix(e, "zone");
+			e->code = ERR_INVALID;
+		}
 		if (rc)
-			return e ? err_prefix(e, "zone") : rc;
+			return ERR_INVALID;
 		snprintf(cfg->zone, sizeof(cfg->zone), "%s", value);
 		return 0;
 	}

@@ -234,7 +234,7 @@ static void test_settings(void **state)
 	/* Only an administrator changes them; bad values change nothing. */
 	assert_int_equal(clock_config_set(f->st, &f->carol, "preliminary_days", "3", &e), ERR_DENIED);
 	assert_int_equal(clock_config_set(f->st, &f->admin, "preliminary_days", "0", &e), ERR_INVALID);
-	assert_int_equal(clock_config_set(f->st, &f->admin, "zone", "Nowhere/City", &e), ERR_NOTFOUND);
+	assert_int_equal(clock_config_set(f->st, &f->admin, "zone", "Nowhere/City", &e), ERR_INVALID);
 	assert_int_equal(clock_config_set(f->st, &f->admin, "reminder_hours", "72,x", &e), ERR_INVALID);
 	assert_int_equal(clock_config_set(f->st, &f->admin, "colour", "red", &e), ERR_INVALID);
 	assert_int_equal(count(f->st, "SELECT COUNT(*) FROM notify_settings"), 0);
