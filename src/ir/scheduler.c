@@ -70,6 +70,18 @@ static int lease_take(struct store *st, const char *holder, int64_t now, int sec
 	return rc;
 }
 
+static int lease_release(struct store *st, const char *holder, struct err *e)
+{
+	struct stmt *s;
+	int rc = store_prepare(st, "UPDATE scheduler_leases SET expires_at = 0 "
+				   "WHERE name = 'scheduler' AND holder = ?", &s, e);
+
+	if (rc)
+		return rc;
+	stmt_bind_text(s, 1, holder);
+	return stmt_exec(s, e);
+}
+
 static const char *clock_label(const char *clock)
 {
 	if (strcmp(clock, "appi_preliminary") == 0)
@@ -269,6 +281,9 @@ static void *run(void *arg)
 			;
 	}
 	pthread_mutex_unlock(&sc->mu);
+	/* Hand the lease back so that another node takes over at once. */
+	if (st && lease_release(st, sc->holder, &e))
+		log_warn("scheduler: %s", err_msg(&e));
 	store_close(st);
 	return NULL;
 }
