@@ -63,6 +63,10 @@ sample() {
 	"POST /api/v1/alerts/{alert}/triage") echo '{"action":"benign"}' ;; # may be repeated
 	"POST /api/v1/suppressions") echo "{\"rule\":\"matrix\",\"reason\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/killchain") echo '{"phase":"delivery","note":"matrix"}' ;;
+	"POST /api/v1/contacts") echo "{\"name\":\"matrix $3\",\"scope\":\"internal\",\"category\":\"other\"}" ;;
+	"PATCH /api/v1/contacts/{cid}") echo "{\"notes\":\"matrix $3\"}" ;;
+	"POST /api/v1/incidents/{id}/notifications") echo "{\"to\":\"matrix\",\"channel\":\"other\",\"kind\":\"other\",\"text\":\"matrix $3\"}" ;;
+	"PUT /api/v1/incidents/{id}/breach") echo '{"gdpr":false}' ;;
 	esac
 }
 
@@ -74,6 +78,8 @@ allowed_status() {
 	"POST /api/v1/session" | "DELETE /api/v1/session") echo 422 ;;
 	"POST /api/v1/incidents/{id}/transitions") echo 409 ;;
 	"POST /api/v1/account/password" | "POST /api/v1/account/totp/confirm") echo 422 ;;
+	"POST /api/v1/contacts/import") echo 400 ;; # the matrix sends JSON, not CSV
+	"POST /api/v1/contacts" | "POST /api/v1/incidents/{id}/notifications") echo 201 ;;
 	"POST /api/v1/incidents" | "POST /api/v1/incidents/"*"/timeline" | \
 	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
 	"POST /api/v1/suppressions") echo 201 ;;
@@ -96,6 +102,7 @@ fill() {
 	p=${p//\{tid\}/$(cat "$TEST_DIR/$who.tid" 2>/dev/null || echo 0)}
 	p=${p//\{alert\}/$ALERT}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
+	p=${p//\{cid\}/$(cat "$TEST_DIR/$who.cid" 2>/dev/null || cat "$TEST_DIR/cid")}
 	echo "$p"
 }
 
@@ -111,6 +118,9 @@ check_route() {
 	fi
 	if [ "$m $pat" = "POST /api/v1/suppressions" ] && [ "$got" = 201 ]; then
 		out .id > "$TEST_DIR/$who.sid" # the DELETE route removes this one
+	fi
+	if [ "$m $pat" = "POST /api/v1/contacts" ] && [ "$got" = 201 ]; then
+		out .id > "$TEST_DIR/$who.cid" # its own contact to change and remove
 	fi
 	if [ "$allow" = 1 ]; then want=$(allowed_status "$m" "$pat"); else want=403; fi
 	if [ "$got" != "$want" ]; then
@@ -158,6 +168,7 @@ test_expect_success 'setup: the matrix from the route table, one account and tok
 	irdesk task add "$(cat "$TEST_DIR/inc")" "matrix task" --phase triage --json | jq -r .id > "$TEST_DIR/task" &&
 	irdesk ingest --rules "$TEST_TOP/tests/data/alert/rules.yml" "$TEST_TOP/tests/data/alert/events.ndjson" > /dev/null &&
 	irdesk alert list --json | jq -r ".items[0].id" > "$TEST_DIR/alert" &&
+	irdesk contact add "matrix contact" --scope external --category other --json | jq -r .id > "$TEST_DIR/cid" &&
 	start_server "$TEST_DIR/serve.log"
 '
 INC=$(cat "$TEST_DIR/inc" 2>/dev/null)
