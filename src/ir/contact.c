@@ -515,7 +515,7 @@ static int import_pass(struct store *st, const struct actor *who, const char *cs
 		       int write, int *count, struct buf *problems, struct err *e)
 {
 	struct csv r = { csv, csv + n, 1, { 0 }, 0, BUF_INIT };
-	int map[NCOLS], nmap, rc, nbad = 0;
+	int map[NCOLS], nmap = 0, rc, nbad = 0;
 	struct err one;
 
 	*count = 0;
