@@ -207,58 +207,87 @@ static int do_export(struct cli *c, const char *path)
 	return rc;
 }
 
-int cmd_contact(int argc, char **argv, struct cli *c)
+/* Parse the subcommand's options; *nops operands start at argv[optind]. */
+static int parse_sub(struct cli *c, int argc, char **argv, struct opts *o, int *nops)
+{
+	int rc = parse(c, argc, argv, o);
+
+	*nops = argc - optind;
+	return rc;
+}
+
+static int contact_list_cmd(int argc, char **argv, struct cli *c)
 {
 	struct opts o;
 	json_t *out = NULL;
-	const char *sub;
-	int64_t id = 0;
-	int rc, nops;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+	struct contact_filter f = { o.f.category, o.on_call_only };
 
-	if (argc < 2)
-		return cli_usage_error(usage_main, "missing contact command (add, list, show, edit, "
-				       "remove, import, export)");
-	if (cli_is_help(argv[1])) {
-		fputs(usage_main, stdout);
-		return 0;
-	}
-	sub = argv[1];
-	argc--;
-	argv++;
-	if ((rc = parse(c, argc, argv, &o)) >= 0)
+	if (rc >= 0)
 		return rc;
-	nops = argc - optind;
-	if (strcmp(sub, "list") == 0) {
-		struct contact_filter f = { o.f.category, o.on_call_only };
-		if (nops)
-			return cli_usage_error(usage_main, "contact list: no operands expected");
-		if ((rc = cli_open(c)))
-			return rc;
-		if (contact_list(c->st, &c->actor, &f, &out, &c->err))
-			return cli_fail(c);
-		return emit(c, out, NULL);
-	}
-	if (strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) {
-		if (nops > 1 || (sub[0] == 'i' && nops != 1))
-			return cli_usage_error(usage_main, "contact %s: expected %s", sub,
-					       sub[0] == 'i' ? "one FILE (- for standard input)"
-							     : "at most one FILE");
-		return sub[0] == 'i' ? do_import(c, argv[optind])
-				     : do_export(c, nops ? argv[optind] : NULL);
-	}
-	if (strcmp(sub, "add") == 0) {
-		if (nops > 1 || (nops == 0 && !o.f.name))
-			return cli_usage_error(usage_main, "contact add: expected one NAME");
-		if (nops)
-			o.f.name = argv[optind];
-		if ((rc = cli_open(c)))
-			return rc;
-		if (contact_add(c->st, &c->actor, &o.f, &out, &c->err))
-			return cli_fail(c);
-		return emit(c, out, "added");
-	}
-	if (strcmp(sub, "show") != 0 && strcmp(sub, "edit") != 0 && strcmp(sub, "remove") != 0)
-		return cli_usage_error(usage_main, "unknown contact command '%s'", sub);
+	if (nops)
+		return cli_usage_error(usage_main, "contact list: no operands expected");
+	if ((rc = cli_open(c)))
+		return rc;
+	if (contact_list(c->st, &c->actor, &f, &out, &c->err))
+		return cli_fail(c);
+	return emit(c, out, NULL);
+}
+
+static int contact_import_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops != 1)
+		return cli_usage_error(usage_main, "contact import: expected one FILE (- for standard input)");
+	return do_import(c, argv[optind]);
+}
+
+static int contact_export_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops > 1)
+		return cli_usage_error(usage_main, "contact export: at most one FILE");
+	return do_export(c, nops ? argv[optind] : NULL);
+}
+
+static int contact_add_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	json_t *out = NULL;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops > 1 || (nops == 0 && !o.f.name))
+		return cli_usage_error(usage_main, "contact add: expected one NAME");
+	if (nops)
+		o.f.name = argv[optind];
+	if ((rc = cli_open(c)))
+		return rc;
+	if (contact_add(c->st, &c->actor, &o.f, &out, &c->err))
+		return cli_fail(c);
+	return emit(c, out, "added");
+}
+
+/* show, edit and remove: one contact number. */
+static int contact_one_cmd(int argc, char **argv, struct cli *c)
+{
+	const char *sub = argv[0];
+	struct opts o;
+	json_t *out = NULL;
+	int64_t id = 0;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
 	if (nops != 1)
 		return cli_usage_error(usage_main, "contact %s: expected one contact number", sub);
 	if ((rc = parse_id(argv[optind], &id)) || (rc = cli_open(c)))
@@ -267,14 +296,27 @@ int cmd_contact(int argc, char **argv, struct cli *c)
 		rc = contact_get(c->st, &c->actor, id, &out, &c->err);
 	else if (strcmp(sub, "edit") == 0)
 		rc = contact_update(c->st, &c->actor, id, &o.f, &out, &c->err);
-	else if ((rc = contact_remove(c->st, &c->actor, id, &c->err)) == 0)
-		out = json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", "");
+	else
+		rc = contact_remove(c->st, &c->actor, id, &c->err);
 	if (rc)
 		return cli_fail(c);
-	if (strcmp(sub, "remove") == 0 && !c->json) {
-		printf("removed contact %lld\n", (long long)id);
-		json_decref(out);
+	if (strcmp(sub, "remove") == 0) {
+		if (c->json)
+			printf("{\"removed\": %lld}\n", (long long)id);
+		else
+			printf("removed contact %lld\n", (long long)id);
 		return 0;
 	}
 	return emit(c, out, strcmp(sub, "edit") == 0 ? "changed" : NULL);
+}
+
+int cmd_contact(int argc, char **argv, struct cli *c)
+{
+	static const struct cli_subcommand subs[] = {
+		{ "add", contact_add_cmd },       { "list", contact_list_cmd },
+		{ "show", contact_one_cmd },      { "edit", contact_one_cmd },
+		{ "remove", contact_one_cmd },    { "import", contact_import_cmd },
+		{ "export", contact_export_cmd },
+	};
+	return cli_dispatch(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_main);
 }

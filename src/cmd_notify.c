@@ -254,51 +254,49 @@ static int do_config(struct cli *c, int nops, char **ops)
 	return 0;
 }
 
-int cmd_notify(int argc, char **argv, struct cli *c)
+/* Parse the subcommand's options; *nops operands start at argv[optind]. */
+static int parse_sub(struct cli *c, int argc, char **argv, struct opts *o, int *nops)
+{
+	int rc = parse(c, argc, argv, o);
+
+	*nops = argc - optind;
+	return rc;
+}
+
+static int notify_add_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops != 1)
+		return cli_usage_error(usage_main, "notify add: expected one incident id");
+	return do_add(c, &o, argv[optind]);
+}
+
+static int notify_breach_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops != 1)
+		return cli_usage_error(usage_main, "notify breach: expected one incident id");
+	return do_breach(c, &o, argv[optind]);
+}
+
+static int notify_list_cmd(int argc, char **argv, struct cli *c)
 {
 	struct opts o;
 	json_t *out = NULL;
-	const char *sub;
-	int rc, nops;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
 
-	if (argc < 2)
-		return cli_usage_error(usage_main, "missing notify command (add, list, breach, clocks, "
-				       "config)");
-	if (cli_is_help(argv[1])) {
-		fputs(usage_main, stdout);
-		return 0;
-	}
-	sub = argv[1];
-	argc--;
-	argv++;
-	if ((rc = parse(c, argc, argv, &o)) >= 0)
+	if (rc >= 0)
 		return rc;
-	nops = argc - optind;
-	if (strcmp(sub, "config") == 0)
-		return do_config(c, nops, argv + optind);
-	if (strcmp(sub, "clocks") == 0) {
-		if (nops > 1)
-			return cli_usage_error(usage_main, "notify clocks: at most one incident id");
-		if ((rc = cli_open(c)))
-			return rc;
-		rc = nops ? clock_incident(c->st, &c->actor, argv[optind], &out, &c->err)
-			  : clock_list(c->st, &c->actor, o.overdue, 0, &out, &c->err);
-		if (rc)
-			return cli_fail(c);
-		if (c->json)
-			return print_json(out);
-		print_clocks(c, out);
-		json_decref(out);
-		return 0;
-	}
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "breach") != 0)
-		return cli_usage_error(usage_main, "unknown notify command '%s'", sub);
 	if (nops != 1)
-		return cli_usage_error(usage_main, "notify %s: expected one incident id", sub);
-	if (strcmp(sub, "add") == 0)
-		return do_add(c, &o, argv[optind]);
-	if (strcmp(sub, "breach") == 0)
-		return do_breach(c, &o, argv[optind]);
+		return cli_usage_error(usage_main, "notify list: expected one incident id");
 	if ((rc = cli_open(c)))
 		return rc;
 	if (notify_list(c->st, &c->actor, argv[optind], &out, &c->err))
@@ -308,4 +306,45 @@ int cmd_notify(int argc, char **argv, struct cli *c)
 	print_notifications(c, out);
 	json_decref(out);
 	return 0;
+}
+
+static int notify_clocks_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	json_t *out = NULL;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	if (rc >= 0)
+		return rc;
+	if (nops > 1)
+		return cli_usage_error(usage_main, "notify clocks: at most one incident id");
+	if ((rc = cli_open(c)))
+		return rc;
+	rc = nops ? clock_incident(c->st, &c->actor, argv[optind], &out, &c->err)
+		  : clock_list(c->st, &c->actor, o.overdue, 0, &out, &c->err);
+	if (rc)
+		return cli_fail(c);
+	if (c->json)
+		return print_json(out);
+	print_clocks(c, out);
+	json_decref(out);
+	return 0;
+}
+
+static int notify_config_cmd(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	int nops, rc = parse_sub(c, argc, argv, &o, &nops);
+
+	return rc >= 0 ? rc : do_config(c, nops, argv + optind);
+}
+
+int cmd_notify(int argc, char **argv, struct cli *c)
+{
+	static const struct cli_subcommand subs[] = {
+		{ "add", notify_add_cmd },       { "list", notify_list_cmd },
+		{ "breach", notify_breach_cmd }, { "clocks", notify_clocks_cmd },
+		{ "config", notify_config_cmd },
+	};
+	return cli_dispatch(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_main);
 }

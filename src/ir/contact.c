@@ -219,12 +219,22 @@ int contact_update(struct store *st, const struct actor *who, int64_t id,
 	json_t *before = NULL, *after = NULL;
 	char idtext[32];
 	struct stmt *s;
-	int rc, k = 1;
+	int rc, k = 0;
 
 	if (out)
 		*out = NULL;
 	if ((rc = deny_external(who, ACT_CONTACT_EDIT, e)) || (rc = check_fields(f, 0, e)))
 		return rc;
+	for (int i = 0; i < NCOLS && !k; i++)
+		k = *field_at(f, i) != NULL;
+	if (!k) { /* nothing to change: nothing written, nothing audited */
+		if ((rc = contact_load(st, id, &before, e)) == 0 && out)
+			*out = before;
+		else
+			json_decref(before);
+		return rc;
+	}
+	k = 1;
 	if ((rc = store_begin(st, e)))
 		return rc;
 	if ((rc = contact_load(st, id, &before, e)))

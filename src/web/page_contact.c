@@ -82,10 +82,11 @@ static void contact_row(struct request *rq, struct buf *b, json_t *c)
 	buf_adds(b, "<td>");
 	if (may_edit(rq)) {
 		html_printf(b, "<a href=\"/contacts/%lld\">%s</a> ", id, page_t(rq, "contacts.edit"));
-		html_printf(b, "<form class=\"inline\" method=\"post\" action=\"/contacts/%lld/remove\" "
-			       "data-confirm=\"%s\">", id, page_t(rq, "contacts.remove_confirm"));
+		html_printf(b, "<form class=\"inline\" method=\"post\" action=\"/contacts/%lld/remove\">",
+			    id);
 		page_csrf_field(rq, b);
-		html_printf(b, "<button class=\"secondary small\" type=\"submit\">%s</button></form>",
+		html_printf(b, "<button class=\"danger small\" type=\"submit\" data-confirm=\"%s\">%s"
+			       "</button></form>", page_t(rq, "contacts.remove_confirm"),
 			    page_t(rq, "contacts.remove"));
 	}
 	buf_adds(b, "</td></tr>");
