@@ -214,19 +214,20 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
-	/* The scheduler starts last and stops first: its jobs need only the store. */
+	/* The scheduler starts last and stops last: its jobs need only the store,
+	 * and waiting for it must not delay the others' orderly stop. */
 	schcfg.db_url = c->db_url;
 	schcfg.interval = o.sched_interval;
 	if (scheduler_start(&schcfg, &sch, &c->err))
 		log_warn("%s: clock reminders are off", err_msg(&c->err));
 	sigwait(&set, &sig);
 	log_info("received %s: stopping (in-flight requests finish)", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	scheduler_stop(sch);
 	http_stop(srv);
 	/* The listeners close before the worker drains: nothing arrives after. */
 	syslog_stop(sl);
 	/* Every event the server accepted is matched and recorded before exit. */
 	intake_stop(in);
+	scheduler_stop(sch);
 	log_info("stopped");
 	return 0;
 }
