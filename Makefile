@@ -6,8 +6,10 @@ UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/arena.c src/util/yaml.c
 STORE  = src/store/store.c src/store/store_sqlite.c src/store/store_pg.c src/store/copy.c
 IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c src/ir/alert.c \
-         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c src/ir/catalog.c src/ir/items.c src/ir/report.c \
-         src/ir/evidence.c
+         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c \
+         src/ir/catalog.c src/ir/items.c src/ir/report.c \
+         src/ir/evidence.c \
+         src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -15,12 +17,18 @@ MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail
          src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
-         src/web/page_incident.c src/web/page_items.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_catalog.c src/web/api_admin.c \
+         src/web/page_incident.c src/web/page_admin.c src/web/page_account.c \
+         src/web/api.c src/web/api_incident.c src/web/api_admin.c \
          src/web/api_alert.c src/web/page_alert.c \
-         src/web/api_evidence.c src/web/page_evidence.c
+         src/web/api_catalog.c src/web/page_items.c \
+         src/web/api_evidence.c src/web/page_evidence.c \
+         src/web/api_notify.c src/web/page_contact.c src/web/page_notify.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
-         src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_catalog.c src/cmd_report.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \
-         src/cmd_evidence.c
+         src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c \
+         src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \
+         src/cmd_catalog.c src/cmd_report.c \
+         src/cmd_evidence.c \
+         src/cmd_contact.c src/cmd_notify.c
 LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(MAIL) $(WEB) $(CMDS)
 MAIN   = src/main.c
 

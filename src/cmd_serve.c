@@ -6,6 +6,7 @@
 #include "cmds.h"
 #include "detect/intake.h"
 #include "detect/syslog.h"
+#include "ir/scheduler.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -38,10 +39,12 @@ static const char usage[] =
 	"  --evidence-dir DIR  the evidence folder (default: $IRDESK_EVIDENCE_DIR, or the one\n"
 	"                      `irdesk init` made); with several nodes, shared storage\n"
 	"  --max-upload BYTES  largest evidence upload (default 17179869184, 16 GiB)\n"
+	"  --scheduler-interval SECS  run background jobs (clock reminders) every SECS\n"
+	"                      seconds (default 60); one node at a time runs them\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
-       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP };
+       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED };
 
 #define RULES_MAX 64
 
@@ -54,6 +57,7 @@ struct opts {
 	const char *rules[RULES_MAX];
 	int nrules;
 	long queue, window;
+	int sched_interval;
 };
 
 static int on_opt(void *ctx, int opt, const char *arg)
@@ -93,6 +97,12 @@ static int on_opt(void *ctx, int opt, const char *arg)
 			return cli_error(ERR_USAGE, "--dedup-window: expected 1 to 2592000 seconds");
 		o->window = v;
 		return 0;
+	case O_SCHED:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 86400)
+			return cli_error(ERR_USAGE, "--scheduler-interval: expected 1 to 86400 seconds");
+		o->sched_interval = (int)v;
+		return 0;
 	case O_THREADS:
 		v = strtol(arg, &end, 10);
 		if (!*arg || *end || v < 1 || v > 64)
@@ -120,6 +130,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "syslog-port-file", required_argument, NULL, O_SYSPORTFILE },
 		{ "evidence-dir", required_argument, NULL, O_EVDIR },
 		{ "max-upload", required_argument, NULL, O_MAXUP },
+		{ "scheduler-interval", required_argument, NULL, O_SCHED },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -129,12 +140,15 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct intake *in = NULL;
 	struct syslog_config scfg;
 	struct syslog_server *sl = NULL;
+	struct scheduler_config schcfg;
+	struct scheduler *sch = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:8080";
+	o.sched_interval = 60;
 	if ((rc = cli_parse(c, argc, argv, longopts, usage, on_opt, &o)) >= 0)
 		return rc;
 	if (optind < argc)
@@ -215,6 +229,12 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
+	/* The scheduler starts last and stops last: its jobs need only the store,
+	 * and waiting for it must not delay the others' orderly stop. */
+	schcfg.db_url = c->db_url;
+	schcfg.interval = o.sched_interval;
+	if (scheduler_start(&schcfg, &sch, &c->err))
+		log_warn("%s: clock reminders are off", err_msg(&c->err));
 	sigwait(&set, &sig);
 	log_info("received %s: stopping (in-flight requests finish)", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
@@ -222,6 +242,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	syslog_stop(sl);
 	/* Every event the server accepted is matched and recorded before exit. */
 	intake_stop(in);
+	scheduler_stop(sch);
 	log_info("stopped");
 	return 0;
 }

@@ -23,6 +23,8 @@ int cmd_ioc(int argc, char **argv, struct cli *c);
 int cmd_db(int argc, char **argv, struct cli *c);
 int cmd_catalog(int argc, char **argv, struct cli *c);
 int cmd_report(int argc, char **argv, struct cli *c);
+int cmd_contact(int argc, char **argv, struct cli *c);
+int cmd_notify(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 int cmd_evidence(int argc, char **argv, struct cli *c);
 

@@ -34,6 +34,8 @@ static const struct command {
 	{ "db", cmd_db, "copy a whole database to another backend" },
 	{ "catalog", cmd_catalog, "check and show incident types, items, playbooks, threat lists" },
 	{ "report", cmd_report, "generate incident, APPI and public-notice reports, list versions" },
+	{ "contact", cmd_contact, "the contact directory: add, list, edit, import and export CSV" },
+	{ "notify", cmd_notify, "notifications, breach flags, regulatory clocks and their settings" },
 	{ "version", cmd_version, "print the version" },
 	{ "evidence", cmd_evidence, "keep evidence files with custody, retention and legal holds" },
 };

@@ -57,7 +57,10 @@ enum role {
 	X(REPORT_WRITE, report_write, "generate and keep incident reports")         \
 	X(EVIDENCE_READ, evidence_read, "see and download evidence and its custody") \
 	X(EVIDENCE_WRITE, evidence_write, "add evidence, record custody, put on legal hold") \
-	X(EVIDENCE_DELETE, evidence_delete, "delete evidence and release legal holds")
+	X(EVIDENCE_DELETE, evidence_delete, "delete evidence and release legal holds") \
+	X(CONTACT_READ, contact_read, "read the contact directory")                 \
+	X(CONTACT_EDIT, contact_edit, "add, change and remove contacts")            \
+	X(NOTIFY_RECORD, notify_record, "record notifications sent for incidents")
 
 enum action {
 #define X(N, n, d) ACT_##N,

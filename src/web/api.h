@@ -152,5 +152,19 @@ int api_evidence_verify(struct request *rq, struct response *rs);
 /* The item a route names (its last parameter), which under /incidents/{id}/
  * must belong to that incident: ERR_NOTFOUND otherwise. */
 int web_evidence_item(struct request *rq, int64_t *id);
+/* Contacts, notifications, breach flags and clocks (web/api_notify.c). */
+int api_contact_list(struct request *rq, struct response *rs);
+int api_contact_create(struct request *rq, struct response *rs);
+int api_contact_get(struct request *rq, struct response *rs);
+int api_contact_update(struct request *rq, struct response *rs);
+int api_contact_remove(struct request *rq, struct response *rs);
+int api_contact_export(struct request *rq, struct response *rs);
+int api_contact_import(struct request *rq, struct response *rs);
+int api_notification_list(struct request *rq, struct response *rs);
+int api_notification_add(struct request *rq, struct response *rs);
+int api_breach_get(struct request *rq, struct response *rs);
+int api_breach_set(struct request *rq, struct response *rs);
+int api_incident_clocks(struct request *rq, struct response *rs);
+int api_clock_list(struct request *rq, struct response *rs);
 
 #endif

@@ -58,6 +58,8 @@ void page_begin(struct request *rq, struct buf *b, const char *title)
 			html_printf(b, "<a href=\"/audit\">%s</a>", page_t(rq, "nav.audit"));
 		if (role_may(rq->actor.role, ACT_USER_ADMIN) && !rq->actor.external)
 			html_printf(b, "<a href=\"/users\">%s</a>", page_t(rq, "nav.users"));
+		if (role_may(rq->actor.role, ACT_CONTACT_READ) && !rq->actor.external)
+			html_printf(b, "<a href=\"/contacts\">%s</a>", page_t(rq, "nav.contacts"));
 		html_printf(b, "<a href=\"/account\">%s</a></nav>", page_t(rq, "nav.account"));
 		html_printf(b, "<span class=\"muted\">%s</span>", rq->actor.name);
 		buf_adds(b, "<form method=\"post\" action=\"/logout\">");

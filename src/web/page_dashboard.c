@@ -217,6 +217,7 @@ int page_dashboard(struct request *rq, struct response *rs)
 	my_tasks(rq, &b);
 	new_alerts(rq, &b);
 	buf_adds(&b, "</div>");
+	pg_clock_dashboard(rq, &b);
 	if (role_may(rq->actor.role, ACT_AUDIT_READ) && !rq->actor.external)
 		recent_audit(rq, &b);
 	else

@@ -61,6 +61,28 @@ int page_incident_killchain(struct request *rq, struct response *rs);
  * nothing when the incident cannot be read.
  */
 void pg_killchain_bar(struct request *rq, struct buf *b, const char *hid, int may_mark);
+/* page_contact.c */
+int page_contact_list(struct request *rq, struct response *rs);
+int page_contact_add(struct request *rq, struct response *rs);
+int page_contact_show(struct request *rq, struct response *rs);
+int page_contact_edit(struct request *rq, struct response *rs);
+int page_contact_remove(struct request *rq, struct response *rs);
+int page_contact_import(struct request *rq, struct response *rs);
+int page_contact_export(struct request *rq, struct response *rs);
+
+/* page_notify.c */
+int page_notify_add(struct request *rq, struct response *rs);
+int page_breach_set(struct request *rq, struct response *rs);
+/*
+ * The incident page's clocks, breach flags and notifications of hid;
+ * may_record adds the notification form, may_edit the breach form. Prints
+ * nothing when the incident cannot be read.
+ */
+void pg_notify_sections(struct request *rq, struct buf *b, const char *hid, int may_record,
+			int may_edit);
+/* The dashboard's running clocks (overdue marked) and recent reminders. */
+void pg_clock_dashboard(struct request *rq, struct buf *b);
+
 /* page_admin.c */
 int page_users(struct request *rq, struct response *rs);
 int page_user_add(struct request *rq, struct response *rs);

@@ -69,6 +69,10 @@ sample() {
 	"POST "*"/evidence/{item}/custody") echo '{"action":"handover","from":"a","to":"b","purpose":"matrix"}' ;;
 	# An empty reason: refused (422) after the permission check, so nothing is held or deleted.
 	"POST "*"/hold" | "POST "*"/release" | "DELETE /api/v1/evidence/{item}") echo '{"reason":""}' ;;
+	"POST /api/v1/contacts") echo "{\"name\":\"matrix $3\",\"scope\":\"internal\",\"category\":\"other\"}" ;;
+	"PATCH /api/v1/contacts/{cid}") echo "{\"notes\":\"matrix $3\"}" ;;
+	"POST /api/v1/incidents/{id}/notifications") echo "{\"to\":\"matrix\",\"channel\":\"other\",\"kind\":\"other\",\"text\":\"matrix $3\"}" ;;
+	"PUT /api/v1/incidents/{id}/breach") echo '{"gdpr":false}' ;;
 	esac
 }
 
@@ -80,6 +84,8 @@ allowed_status() {
 	"POST /api/v1/session" | "DELETE /api/v1/session") echo 422 ;;
 	"POST /api/v1/incidents/{id}/transitions") echo 409 ;;
 	"POST /api/v1/account/password" | "POST /api/v1/account/totp/confirm") echo 422 ;;
+	"POST /api/v1/contacts/import") echo 400 ;; # the matrix sends JSON, not CSV
+	"POST /api/v1/contacts" | "POST /api/v1/incidents/{id}/notifications") echo 201 ;;
 	"POST /api/v1/incidents" | "POST /api/v1/incidents/"*"/timeline" | \
 	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
 	"POST /api/v1/suppressions" | "POST /api/v1/incidents/{id}/reports") echo 201 ;;
@@ -112,6 +118,7 @@ fill() {
 	p=${p//\{sheet\}/windows_volatile}
 	p=${p//\{item\}/$ITEM}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
+	p=${p//\{cid\}/$(cat "$TEST_DIR/$who.cid" 2>/dev/null || cat "$TEST_DIR/cid")}
 	echo "$p"
 }
 
@@ -127,6 +134,9 @@ check_route() {
 	fi
 	if [ "$m $pat" = "POST /api/v1/suppressions" ] && [ "$got" = 201 ]; then
 		out .id > "$TEST_DIR/$who.sid" # the DELETE route removes this one
+	fi
+	if [ "$m $pat" = "POST /api/v1/contacts" ] && [ "$got" = 201 ]; then
+		out .id > "$TEST_DIR/$who.cid" # its own contact to change and remove
 	fi
 	if [ "$allow" = 1 ]; then want=$(allowed_status "$m" "$pat"); else want=403; fi
 	if [ "$got" != "$want" ]; then
@@ -177,6 +187,7 @@ test_expect_success 'setup: the matrix from the route table, one account and tok
 	irdesk alert list --json | jq -r ".items[0].id" > "$TEST_DIR/alert" &&
 	irdesk evidence add "$(cat "$TEST_DIR/inc")" "$TEST_TOP/VERSION" --source matrix --acquired-at now \
 		--json | jq -r .id > "$TEST_DIR/item" &&
+	irdesk contact add "matrix contact" --scope external --category other --json | jq -r .id > "$TEST_DIR/cid" &&
 	start_server "$TEST_DIR/serve.log"
 '
 INC=$(cat "$TEST_DIR/inc" 2>/dev/null)

@@ -114,8 +114,10 @@ static void test_viewer_only_reads(void **state)
 	(void)state;
 	assert_true(role_may(ROLE_VIEWER, ACT_INCIDENT_READ));
 	assert_true(role_may(ROLE_VIEWER, ACT_ALERT_READ));
+	assert_true(role_may(ROLE_VIEWER, ACT_CONTACT_READ));
 	for (int a = 0; a < ACT__COUNT; a++)
-		if (a != ACT_INCIDENT_READ && a != ACT_ALERT_READ && role_may(ROLE_VIEWER, (enum action)a))
+		if (a != ACT_INCIDENT_READ && a != ACT_ALERT_READ && a != ACT_CONTACT_READ &&
+		    role_may(ROLE_VIEWER, (enum action)a))
 			fail_msg("viewer may %s", action_name((enum action)a));
 }
 
@@ -132,6 +134,21 @@ static void test_detection_permissions(void **state)
 				 manager || r == ROLE_INCIDENT_HANDLER || r == ROLE_TRIAGE);
 		assert_int_equal(role_may((enum role)r, ACT_ALERT_SUPPRESS), manager);
 		assert_int_equal(role_may((enum role)r, ACT_EVENT_WRITE), manager);
+	}
+}
+
+/* Contacts: every role reads; the people who talk to other parties edit
+ * them and record notifications, and handlers record what they told. */
+static void test_contact_and_notify_permissions(void **state)
+{
+	(void)state;
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		int edit = r == ROLE_ADMIN || r == ROLE_COMMANDER || r == ROLE_INCIDENT_MANAGER ||
+			   r == ROLE_POC_EXTERNAL || r == ROLE_POC_INTERNAL || r == ROLE_NOTIFICATION;
+		assert_true(role_may((enum role)r, ACT_CONTACT_READ));
+		assert_int_equal(role_may((enum role)r, ACT_CONTACT_EDIT), edit);
+		assert_int_equal(role_may((enum role)r, ACT_NOTIFY_RECORD),
+				 edit || r == ROLE_INCIDENT_HANDLER);
 	}
 }
 
@@ -188,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_labels_and_actions),
 		cmocka_unit_test(test_admin_may_everything),
 		cmocka_unit_test(test_viewer_only_reads),
+		cmocka_unit_test(test_contact_and_notify_permissions),
 		cmocka_unit_test(test_only_admin_manages_users),
 		cmocka_unit_test(test_detection_permissions),
 		cmocka_unit_test(test_every_role_reads),

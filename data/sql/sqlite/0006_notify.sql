@@ -46,3 +46,31 @@ CREATE TABLE incident_breach (
 	gdpr                 INTEGER NOT NULL DEFAULT 0,
 	updated_at           INTEGER NOT NULL
 );
+
+-- Clock settings every node reads (keys and defaults in src/ir/clock.c); a
+-- key without a row has its default.
+CREATE TABLE notify_settings (
+	key        TEXT PRIMARY KEY,
+	value      TEXT NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+
+-- The scheduler's lease: a node runs jobs only while it holds the row
+-- (UPDATE ... WHERE expired OR holder = me).
+CREATE TABLE scheduler_leases (
+	name       TEXT PRIMARY KEY,
+	holder     TEXT NOT NULL,
+	expires_at INTEGER NOT NULL
+);
+
+-- Clock reminders: one per incident, clock and threshold, even under a race.
+CREATE TABLE clock_reminders (
+	id          INTEGER PRIMARY KEY,
+	incident_id INTEGER NOT NULL REFERENCES incidents(id),
+	clock       TEXT NOT NULL,               -- appi_preliminary, appi_final, gdpr
+	threshold   TEXT NOT NULL,               -- "24h", "overdue"
+	due_at      INTEGER NOT NULL,
+	created_at  INTEGER NOT NULL,
+	UNIQUE (incident_id, clock, threshold)
+);
+CREATE INDEX clock_reminders_created ON clock_reminders (created_at);

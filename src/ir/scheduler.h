@@ -1,0 +1,51 @@
+/*
+ * scheduler.h: the background jobs of `irdesk serve`, run by one node at a
+ * time: a node runs them only while it holds the lease row in the database
+ * (UPDATE ... WHERE expired OR holder = me), so several nodes on one
+ * PostgreSQL run each job once. The job today: clock reminders, written to
+ * the incident's timeline (unique per incident, clock and threshold, so even
+ * a race cannot write two) and shown on the dashboard.
+ */
+#ifndef IRDESK_IR_SCHEDULER_H
+#define IRDESK_IR_SCHEDULER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct actor;
+struct err;
+struct scheduler;
+struct store;
+
+#define SCHEDULER_HOLDER_MAX 128
+
+struct scheduler_config {
+	const char *db_url;  /* the thread opens its own connection */
+	int interval;        /* seconds between runs (1 .. 86400) */
+};
+
+/*
+ * Start the scheduler thread; *out is the caller's (scheduler_stop). Fails
+ * when the thread cannot start; a store that is unavailable later is
+ * retried at the next run.
+ */
+int scheduler_start(const struct scheduler_config *cfg, struct scheduler **out, struct err *e);
+/* Stop the thread (waits for a run in progress) and free s; NULL is fine. */
+void scheduler_stop(struct scheduler *s);
+
+/*
+ * One run: take or renew the lease as holder for lease_seconds from now,
+ * and when it is held, write the reminders that are due. *held is 1 when
+ * this holder had the lease, *written the number of reminders written.
+ */
+int scheduler_run_once(struct store *st, const char *holder, int64_t now, int lease_seconds,
+		       int *held, int *written, struct err *e);
+
+/*
+ * The newest reminders of the incidents the actor may see, as a JSON array
+ * of {incident, title, clock, threshold, due_at, created_at}.
+ */
+int reminder_list(struct store *st, const struct actor *who, int limit, json_t **out,
+		  struct err *e);
+
+#endif
