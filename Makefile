@@ -5,7 +5,8 @@ UTIL   = src/util/err.c src/util/buf.c src/util/log.c src/util/time.c \
          src/util/utf8.c src/util/json.c src/util/embed.c src/util/fs.c
 STORE  = src/store/store.c src/store/store_sqlite.c src/store/store_pg.c src/store/copy.c
 IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incident.c src/ir/alert.c \
-         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c
+         src/ir/timeline.c src/ir/task.c src/ir/actor.c src/ir/auth.c \
+         src/ir/observable.c src/ir/lessons.c src/ir/metrics.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c src/detect/sigma_yaml.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c

@@ -5,6 +5,7 @@
 #include "ir/incident.h"
 #include "ir/actor.h"
 #include "ir/audit.h"
+#include "ir/lessons.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
 #include "store/store.h"
@@ -1162,6 +1163,8 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 			     incident_state_name(to));
 		goto rollback;
 	}
+	if (to == ST_CLOSED && (rc = lessons_close_check(st, id, canon, old.priority, e)))
+		goto rollback;
 	rc = incident_copy(&inc, &old);
 	if (rc) {
 		err_set(e, rc, "out of memory");

@@ -34,28 +34,28 @@ static const char *const action_descs[] = {
  *  R read, C create, E edit, T triage, P respond, X close, O reopen,
  *  V priority override, S timestamp edit, M members, L timeline, K tasks,
  *  A audit, U users, then for detection: a alert read, t alert triage,
- *  s suppressions, e event intake.
+ *  s suppressions, e event intake; then o observables, l lessons learned.
  * An external user's role here is the role it holds in the incident.
  */
 #define Y 1
 #define _ 0
 static const unsigned char may[ROLE__COUNT][ACT__COUNT] = {
-	/*                          R  C  E  T  P  X  O  V  S  M  L  K  A  U  a  t  s  e */
-	[ROLE_ADMIN]             = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
-	[ROLE_COMMANDER]         = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y },
-	[ROLE_INCIDENT_MANAGER]  = { Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y },
-	[ROLE_INCIDENT_HANDLER]  = { Y, Y, Y, Y, Y, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _ },
-	[ROLE_TRIAGE]            = { Y, Y, Y, Y, _, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _ },
-	[ROLE_POC_EXTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_POC_INTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_NOTIFICATION]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_RESEARCHER]        = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_CURATOR]           = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_FORENSIC_ENGINEER] = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _ },
-	[ROLE_LEGAL_ADVISOR]     = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _ },
-	[ROLE_SELF_ASSESSMENT]   = { Y, _, _, _, _, _, _, _, _, _, Y, _, Y, _, Y, _, _, _ },
-	[ROLE_EDUCATION]         = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _ },
-	[ROLE_VIEWER]            = { Y, _, _, _, _, _, _, _, _, _, _, _, _, _, Y, _, _, _ },
+	/*                          R  C  E  T  P  X  O  V  S  M  L  K  A  U  a  t  s  e  o  l */
+	[ROLE_ADMIN]             = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
+	[ROLE_COMMANDER]         = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y },
+	[ROLE_INCIDENT_MANAGER]  = { Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y },
+	[ROLE_INCIDENT_HANDLER]  = { Y, Y, Y, Y, Y, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, Y, Y },
+	[ROLE_TRIAGE]            = { Y, Y, Y, Y, _, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, Y, _ },
+	[ROLE_POC_EXTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _ },
+	[ROLE_POC_INTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _ },
+	[ROLE_NOTIFICATION]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _ },
+	[ROLE_RESEARCHER]        = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, Y, _ },
+	[ROLE_CURATOR]           = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, Y, _ },
+	[ROLE_FORENSIC_ENGINEER] = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, Y, _ },
+	[ROLE_LEGAL_ADVISOR]     = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, _ },
+	[ROLE_SELF_ASSESSMENT]   = { Y, _, _, _, _, _, _, _, _, _, Y, _, Y, _, Y, _, _, _, _, _ },
+	[ROLE_EDUCATION]         = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, _ },
+	[ROLE_VIEWER]            = { Y, _, _, _, _, _, _, _, _, _, _, _, _, _, Y, _, _, _, _, _ },
 };
 #undef Y
 #undef _

@@ -52,7 +52,9 @@ enum role {
 	X(ALERT_READ, alert_read, "read alerts and suppressions")                   \
 	X(ALERT_TRIAGE, alert_triage, "triage alerts")                              \
 	X(ALERT_SUPPRESS, alert_suppress, "add and remove alert suppressions")      \
-	X(EVENT_WRITE, event_write, "send events to detection")
+	X(EVENT_WRITE, event_write, "send events to detection")                     \
+	X(OBSERVABLE_EDIT, observable_edit, "add, change and remove observables")   \
+	X(LESSONS_EDIT, lessons_edit, "write lessons learned and follow-up actions")
 
 enum action {
 #define X(N, n, d) ACT_##N,

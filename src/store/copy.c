@@ -42,6 +42,9 @@ static const struct copy_table {
 	{ "contacts", 6, 1, NULL },
 	{ "notifications", 6, 1, NULL },
 	{ "incident_breach", 6, 0, NULL },
+	{ "observables", 8, 1, NULL },
+	{ "lessons", 8, 0, NULL },
+	{ "lesson_actions", 8, 0, NULL },
 };
 /* The newest schema whose tables are all listed above. */
 #define COPY_SCHEMA_KNOWN 8
