@@ -22,5 +22,8 @@ int cmd_alert(int argc, char **argv, struct cli *c);
 int cmd_ioc(int argc, char **argv, struct cli *c);
 int cmd_db(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
+int cmd_observable(int argc, char **argv, struct cli *c);
+int cmd_lessons(int argc, char **argv, struct cli *c);
+int cmd_metrics(int argc, char **argv, struct cli *c);
 
 #endif

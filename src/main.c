@@ -33,6 +33,9 @@ static const struct command {
 	{ "ioc", cmd_ioc, "load, list and sweep IOC watchlists" },
 	{ "db", cmd_db, "copy a whole database to another backend" },
 	{ "version", cmd_version, "print the version" },
+	{ "observable", cmd_observable, "add, extract, list, change and search incident observables" },
+	{ "lessons", cmd_lessons, "show and write the lessons learned of an incident" },
+	{ "metrics", cmd_metrics, "incident counts, response durations and recurrence" },
 };
 
 static const char usage[] =
