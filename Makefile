@@ -15,7 +15,9 @@ MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
          src/web/page_incident.c src/web/page_admin.c src/web/page_account.c src/web/api.c src/web/api_incident.c src/web/api_admin.c \
-         src/web/api_alert.c src/web/page_alert.c
+         src/web/api_alert.c src/web/page_alert.c \
+         src/web/svg.c src/web/api_observable.c src/web/api_metrics.c src/web/page_observable.c \
+         src/web/page_lessons.c src/web/page_metrics.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
          src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \
          src/cmd_observable.c src/cmd_lessons.c src/cmd_metrics.c

@@ -957,6 +957,8 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 	pg_killchain_bar(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT));
 	render_timeline(rq, &b, &v);
 	render_tasks(rq, &b, &v);
+	pg_observables_section(rq, &b, v.inc.hid, may(&v, rq, ACT_OBSERVABLE_EDIT));
+	pg_lessons_card(rq, &b, v.inc.hid);
 	buf_adds(&b, "</div><div class=\"col-side\">");
 	if (may(&v, rq, ACT_INCIDENT_EDIT))
 		render_edit(rq, &b, &v);

@@ -61,6 +61,19 @@ int page_account_totp_disable(struct request *rq, struct response *rs);
 int page_account_token_create(struct request *rq, struct response *rs);
 int page_account_token_revoke(struct request *rq, struct response *rs);
 
+/* Observables (web/page_observable.c), lessons learned (web/page_lessons.c), metrics. */
+void pg_observables_section(struct request *rq, struct buf *b, const char *hid, int may_edit);
+int page_observables(struct request *rq, struct response *rs);
+int page_observable_add(struct request *rq, struct response *rs);
+int page_observable_extract(struct request *rq, struct response *rs);
+int page_observable_ioc(struct request *rq, struct response *rs);
+int page_observable_remove(struct request *rq, struct response *rs);
+void pg_lessons_card(struct request *rq, struct buf *b, const char *hid);
+int page_lessons(struct request *rq, struct response *rs);
+int page_lessons_save(struct request *rq, struct response *rs);
+int page_lessons_action(struct request *rq, struct response *rs);
+int page_metrics(struct request *rq, struct response *rs);
+
 /* page_util.c */
 
 /*
