@@ -349,9 +349,10 @@ static int watchlist_sync(struct store *st, const struct actor *who, struct err 
 	if ((rc = stmt_exec(s, e)))
 		return rc;
 	rc = store_prepare(st, "INSERT INTO iocs (list_id, type, value, comment) "
-			       "SELECT DISTINCT ?, CASE WHEN type = 'hostname' THEN 'domain' ELSE type END, "
-			       "value, '' FROM observables WHERE ioc = 1 AND type IN ('ip', 'cidr', "
-			       "'domain', 'hostname', 'url', 'email', 'md5', 'sha1', 'sha256', 'filename') "
+			       "SELECT DISTINCT l.id, CASE WHEN o.type = 'hostname' THEN 'domain' "
+			       "ELSE o.type END, o.value, '' FROM observables o JOIN ioc_lists l "
+			       "ON l.id = ? WHERE o.ioc = 1 AND o.type IN ('ip', 'cidr', 'domain', "
+			       "'hostname', 'url', 'email', 'md5', 'sha1', 'sha256', 'filename') "
 			       "ON CONFLICT DO NOTHING", &s, e);
 	if (rc)
 		return rc;
