@@ -212,22 +212,30 @@ static int obs_extract_cmd(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-static int obs_list_cmd(int argc, char **argv, struct cli *c)
+/* list and search: one operand, a JSON array of observables to print. */
+static int run_list(int argc, char **argv, struct cli *c, const char *what,
+		    int (*fn)(struct store *, const struct actor *, const char *, json_t **,
+			      struct err *))
 {
 	struct opts o;
 	const char *ops[1];
 	json_t *out = NULL;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1, "ID");
+	int rc = parse(c, argc, argv, &o, ops, 1, 1, what);
 
 	if (rc >= 0)
 		return rc;
-	if (observable_list(c->st, &c->actor, ops[0], &out, &c->err))
+	if (fn(c->st, &c->actor, ops[0], &out, &c->err))
 		return cli_fail(c);
 	if (c->json)
 		return print_json(out);
 	print_table(out);
 	json_decref(out);
 	return 0;
+}
+
+static int obs_list_cmd(int argc, char **argv, struct cli *c)
+{
+	return run_list(argc, argv, c, "ID", observable_list);
 }
 
 static int obs_set_cmd(int argc, char **argv, struct cli *c)
@@ -279,20 +287,7 @@ static int obs_remove_cmd(int argc, char **argv, struct cli *c)
 
 static int obs_search_cmd(int argc, char **argv, struct cli *c)
 {
-	struct opts o;
-	const char *ops[1];
-	json_t *out = NULL;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1, "VALUE");
-
-	if (rc >= 0)
-		return rc;
-	if (observable_search(c->st, &c->actor, ops[0], &out, &c->err))
-		return cli_fail(c);
-	if (c->json)
-		return print_json(out);
-	print_table(out);
-	json_decref(out);
-	return 0;
+	return run_list(argc, argv, c, "VALUE", observable_search);
 }
 
 static const struct cli_subcommand subcommands[] = {

@@ -202,17 +202,7 @@ int page_lessons(struct request *rq, struct response *rs)
 
 static int finish(struct request *rq, struct response *rs, int rc, const char *done)
 {
-	struct buf loc = BUF_INIT;
-
-	if (rc) {
-		if (!pg_user_error(rc))
-			return rc;
-		return render(rq, rs, pg_status(rc), err_msg(&rq->err));
-	}
-	lessons_path(&loc, req_param(rq, 0), NULL);
-	rc = pg_redirect_done(rs, loc.data, done);
-	buf_release(&loc);
-	return rc;
+	return pg_after_change(rq, rs, rc, "/lessons", done, render);
 }
 
 int page_lessons_save(struct request *rq, struct response *rs)

@@ -207,21 +207,28 @@ int page_observables(struct request *rq, struct response *rs)
 	return render(rq, rs, 200, NULL);
 }
 
-/* After a change: back to the incident's observables, or this page with ir/'s reason. */
-static int finish(struct request *rq, struct response *rs, int rc, const char *done)
+int pg_after_change(struct request *rq, struct response *rs, int rc, const char *suffix,
+		    const char *done, pg_render_fn render_again)
 {
 	struct buf loc = BUF_INIT;
 
 	if (rc) {
 		if (!pg_user_error(rc))
 			return rc;
-		return render(rq, rs, pg_status(rc), err_msg(&rq->err));
+		return render_again(rq, rs, pg_status(rc), err_msg(&rq->err));
 	}
 	buf_adds(&loc, "/incidents/");
 	url_esc(&loc, req_param(rq, 0));
+	buf_adds(&loc, suffix);
 	rc = pg_redirect_done(rs, loc.data, done);
 	buf_release(&loc);
 	return rc;
+}
+
+/* After a change: back to the incident, or the observables page with ir/'s reason. */
+static int finish(struct request *rq, struct response *rs, int rc, const char *done)
+{
+	return pg_after_change(rq, rs, rc, "", done, render);
 }
 
 static const char *nonempty(const char *s)

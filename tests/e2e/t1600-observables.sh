@@ -149,4 +149,23 @@ test_expect_success 'the incident page shows the observables, a sighting as a li
 	grep -qF "http://evil.example/Login" obs.html
 '
 
+test_expect_success 'the forms add (with CSRF), and a bad value is shown again with the reason' '
+	base=http://127.0.0.1:$(cat "$TEST_DIR/port") jar=$TEST_DIR/jar &&
+	curl -sS -b "$jar" -o page.html "$base/incidents/IR-2026-0001" &&
+	token=$(grep -o "name=\"csrf\" value=\"[^\"]*\"" page.html | head -1 | sed "s/.*value=\"//;s/\"$//") &&
+	form() { curl -sS -b "$jar" -o post.html -D hdr -w "%{http_code}" "$@"; } &&
+	[ "$(form --data-urlencode "csrf=$token" --data-urlencode _form=obs --data-urlencode "value=8.8.4.4" \
+		--data-urlencode ioc=1 "$base/incidents/IR-2026-0001/observables")" = 303 ] &&
+	grep -qi "^location: /incidents/IR-2026-0001?done=obs_added" hdr &&
+	irdesk --json observable list IR-2026-0001 | jq -e ".[] | select(.value == \"8.8.4.4\") | .ioc" > /dev/null &&
+	[ "$(form --data-urlencode "csrf=$token" --data-urlencode _form=obs --data-urlencode type=sha256 \
+		--data-urlencode "value=<b>abc</b>" "$base/incidents/IR-2026-0001/observables")" = 422 ] &&
+	grep -qF "not a valid sha256" post.html && grep -qF "&lt;b&gt;abc&lt;/b&gt;" post.html &&
+	! grep -qF "<b>abc</b>" post.html &&
+	[ "$(form --data-urlencode _form=obs --data-urlencode "value=8.8.8.8" "$base/incidents/IR-2026-0001/observables")" = 403 ] &&
+	[ "$(form --data-urlencode "csrf=$token" --data-urlencode "text=hxxp://paste[.]example/x" \
+		"$base/incidents/IR-2026-0001/observables/extract")" = 303 ] &&
+	irdesk observable search paste.example | grep -q IR-2026-0001
+'
+
 test_done

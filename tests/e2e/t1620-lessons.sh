@@ -27,6 +27,7 @@ test_expect_success 'setup: a P1 and a P3 incident in post_incident, a server' '
 	irdesk init > /dev/null &&
 	irdesk user add hana --role incident_handler > /dev/null &&
 	irdesk user add vic --role viewer > /dev/null &&
+	echo lessons-password-1 | irdesk user add lead --role commander --password-stdin > /dev/null &&
 	for u in hana vic; do
 		irdesk token create $u --name t --json | jq -r .token > "$TEST_DIR/$u.token" || exit 1
 	done &&
@@ -102,6 +103,29 @@ test_expect_success 'now the P1 closes; its timeline and audit log record the le
 	[ "$(db_sql "select count(*) from audit_log where action = '\''lessons.action'\''")" = 1 ] &&
 	irdesk --json incident show IR-2026-0001 | jq -e "[.timeline[] | select(.text | startswith(\"lessons learned updated\"))] | length == 2" > /dev/null &&
 	irdesk audit verify > /dev/null
+'
+
+test_expect_success 'the lessons page: the form, a bad time shown again, a save, the card on the incident' '
+	base=http://127.0.0.1:$(cat "$TEST_DIR/port") jar=$TEST_DIR/jar &&
+	curl -sS -c "$jar" -b "$jar" -o login.html "$base/login" &&
+	csrf() { grep -o "name=\"csrf\" value=\"[^\"]*\"" "$1" | head -1 | sed "s/.*value=\"//;s/\"$//"; } &&
+	curl -sS -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$(csrf login.html)" \
+		--data-urlencode username=lead --data-urlencode password=lessons-password-1 "$base/login" &&
+	curl -sS -b "$jar" -o l.html "$base/incidents/IR-2026-0001/lessons" &&
+	grep -qF "name=\"what_happened\"" l.html && grep -qF "A mail with a macro spread a worm." l.html &&
+	grep -qF "data-key=\"time_to_detect\"" l.html &&
+	t=$(csrf l.html) &&
+	[ "$(curl -sS -b "$jar" -o p.html -w "%{http_code}" --data-urlencode "csrf=$t" --data-urlencode _form=lessons \
+		--data-urlencode "tools=EDR and <script>" --data-urlencode "meeting_at=someday" \
+		"$base/incidents/IR-2026-0001/lessons")" = 422 ] &&
+	grep -qF "meeting_at" p.html && grep -qF "EDR and &lt;script&gt;" p.html &&
+	[ "$(curl -sS -b "$jar" -o p.html -D hdr -w "%{http_code}" --data-urlencode "csrf=$t" \
+		--data-urlencode _form=lessons --data-urlencode "tools=EDR everywhere" \
+		"$base/incidents/IR-2026-0001/lessons")" = 303 ] &&
+	grep -qi "^location: /incidents/IR-2026-0001/lessons?done=saved" hdr &&
+	[ "$(irdesk --json lessons show IR-2026-0001 | jq -r .answers.tools)" = "EDR everywhere" ] &&
+	curl -sS -b "$jar" -o i.html "$base/incidents/IR-2026-0001" &&
+	grep -qF "id=\"lessons\"" i.html && grep -qF "href=\"/incidents/IR-2026-0001/lessons\"" i.html
 '
 
 test_done
