@@ -131,7 +131,10 @@ test_expect_success 'observables flagged IOC are the watchlist "observables"' '
 	[ "$(jq -r ".[] | select(.name == \"observables\") | .entries" l.json)" = 2 ] &&
 	[ "$(db_sql "select value from iocs where type = '\''domain'\'' order by value" | tr "\n" " ")" = "x.example xn--bcher-kva.example " ] &&
 	irdesk observable set IR-2026-0001 3 --no-ioc > /dev/null &&
-	irdesk --json ioc list | jq -e ".[] | select(.name == \"observables\") | .entries == 1" > /dev/null
+	irdesk --json ioc list | jq -e ".[] | select(.name == \"observables\") | .entries == 1" > /dev/null &&
+	echo 192.0.2.1 > list.txt &&
+	expect_code 4 irdesk ioc load list.txt --name observables &&
+	stderr_has "observables flagged IOC"
 '
 
 test_expect_success 'the incident page shows the observables, a sighting as a link, and the forms' '

@@ -78,6 +78,14 @@ static void test_normalize_cases(void **state)
 			if (strcmp(observable_type_name(ty), f[2]) != 0 || strcmp(out, f[3]) != 0)
 				fail_msg("'%s': got %s '%s', want %s '%s'", f[0], observable_type_name(ty),
 					 out, f[2], f[3]);
+			{
+				/* Idempotent: the stored form normalises to itself. */
+				char again[OBSERVABLE_VALUE_MAX];
+				enum observable_type t2 = ty;
+				assert_int_equal(observable_normalize(out, &t2, again, sizeof(again), &e), 0);
+				assert_string_equal(again, out);
+				assert_int_equal(t2, ty);
+			}
 		}
 		cases++;
 	}
