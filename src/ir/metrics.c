@@ -97,7 +97,7 @@ void metrics_percentiles(const int64_t *v, size_t n, int64_t *median, int64_t *p
 /* One incident as metrics see it. */
 struct row {
 	int64_t id, discovered;
-	char hid[24], type[48], priority[8], state[24], month[16];
+	char hid[24], type[48], priority[8], state[24], month[32];
 	char *pattern;
 	struct incident_durations d;
 	int in_range;
@@ -139,13 +139,13 @@ static char *title_pattern(const char *t)
 	return buf_detach(&b, NULL);
 }
 
-static void month_of(int64_t t, const struct tz *tz, char out[16])
+static void month_of(int64_t t, const struct tz *tz, char out[32])
 {
 	time_t local = (time_t)(t + (tz ? tz_offset(tz, t, NULL) : 0));
 	struct tm tm;
 
 	gmtime_r(&local, &tm);
-	snprintf(out, 16, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+	snprintf(out, 32, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 }
 
 static int load_rows(struct store *st, const struct actor *who, int64_t from, int64_t to,
