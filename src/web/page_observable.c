@@ -78,26 +78,28 @@ static void obs_table(struct request *rq, struct buf *b, const char *hid, json_t
 		return;
 	}
 	html_printf(b, "<table class=\"observables\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-		       "<th>%s</th><th>%s</th>%s</tr></thead><tbody>",
-		    page_t(rq, "obs.type"), page_t(rq, "obs.value"), page_t(rq, "obs.tlp"),
-		    page_t(rq, "obs.ioc"), page_t(rq, "obs.sightings"), edit ? "<th></th>" : "");
+		       "<th>%s</th>", page_t(rq, "obs.type"), page_t(rq, "obs.value"),
+		    page_t(rq, "obs.tlp"), page_t(rq, "obs.sightings"));
+	buf_adds(b, edit ? "<th></th></tr></thead><tbody>" : "</tr></thead><tbody>");
 	json_array_foreach(list, i, o) {
 		enum observable_type t = OBS_OTHER;
 		const char *disp = json_str(o, "display"), *val = json_str(o, "value");
 
 		observable_type_parse(json_str(o, "type"), &t, NULL);
-		html_printf(b, "<tr data-type=\"%s\" data-value=\"%s\"><td>%s</td><td><code>%s</code>",
+		html_printf(b, "<tr data-type=\"%s\" data-value=\"%s\"><td>%s</td><td><code class=\"wrap\">%s</code>",
 			    json_str(o, "type"), val, observable_type_label(t, rq->lang), disp);
 		if (strcmp(disp, val) != 0)
 			html_printf(b, " <span class=\"muted small\">%s</span>", val);
 		if (*json_str(o, "comment"))
 			html_printf(b, "<div class=\"muted small\">%s</div>", json_str(o, "comment"));
-		html_printf(b, "</td><td>%s</td><td>%s</td><td>", json_str(o, "tlp"),
-			    json_is_true(json_object_get(o, "ioc")) ? "IOC" : "");
+		html_printf(b, "</td><td>%s", json_str(o, "tlp"));
+		if (json_is_true(json_object_get(o, "ioc")))
+			html_printf(b, " <strong class=\"ioc\">%s</strong>", page_t(rq, "obs.ioc"));
+		buf_adds(b, "</td><td>");
 		sightings(b, o);
 		buf_adds(b, "</td>");
 		if (edit) {
-			buf_adds(b, "<td class=\"nowrap\">");
+			buf_adds(b, "<td>");
 			row_forms(rq, b, hid, o);
 			buf_adds(b, "</td>");
 		}
