@@ -145,6 +145,7 @@ test_expect_success 'the incident page shows the observables, a sighting as a li
 		--data-urlencode username=lead --data-urlencode "password=$PW" "$base/login" &&
 	curl -sS -b "$jar" -o page.html "$base/incidents/IR-2026-0001" &&
 	grep -q "id=\"observables\"" page.html &&
+	! grep -qF "&lt;th&gt;" page.html &&
 	grep -qF "<a class=\"sighting\" href=\"/incidents/IR-2026-0002\">IR-2026-0002</a>" page.html &&
 	grep -qF "bücher.example" page.html &&
 	grep -qF "action=\"/incidents/IR-2026-0001/observables/extract\"" page.html &&
