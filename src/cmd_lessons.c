@@ -154,32 +154,22 @@ static int finish(struct cli *c, json_t *l)
 	return rc;
 }
 
-static int lessons_show_cmd(int argc, char **argv, struct cli *c)
+/* show (no answers given) and set (at least one). */
+static int lessons_show_set_cmd(int argc, char **argv, struct cli *c)
 {
 	struct opts o;
 	const char *ops[1];
 	json_t *l = NULL;
+	int set = strcmp(argv[0], "set") == 0;
 	int rc = parse(c, argc, argv, &o, ops, 1, 1, "ID");
 
 	if (rc >= 0)
 		return rc;
-	if (lessons_get(c->st, &c->actor, ops[0], &l, &c->err))
-		return cli_fail(c);
-	return finish(c, l);
-}
-
-static int lessons_set_cmd(int argc, char **argv, struct cli *c)
-{
-	struct opts o;
-	const char *ops[1];
-	json_t *l = NULL;
-	int rc = parse(c, argc, argv, &o, ops, 1, 1, "ID");
-
-	if (rc >= 0)
-		return rc;
-	if (lessons_set(c->st, &c->actor, ops[0], o.f, o.n, &l, &c->err))
-		return cli_fail(c);
-	return finish(c, l);
+	if (!set && o.n)
+		return cli_usage_error(usage_lessons, "lessons show: answers are given with 'lessons set'");
+	rc = set ? lessons_set(c->st, &c->actor, ops[0], o.f, o.n, &l, &c->err)
+		 : lessons_get(c->st, &c->actor, ops[0], &l, &c->err);
+	return rc ? cli_fail(c) : finish(c, l);
 }
 
 static int lessons_action_cmd(int argc, char **argv, struct cli *c)
@@ -209,8 +199,8 @@ static int lessons_action_cmd(int argc, char **argv, struct cli *c)
 }
 
 static const struct cli_subcommand subcommands[] = {
-	{ "show", lessons_show_cmd },
-	{ "set", lessons_set_cmd },
+	{ "show", lessons_show_set_cmd },
+	{ "set", lessons_show_set_cmd },
 	{ "action", lessons_action_cmd },
 };
 
