@@ -27,5 +27,8 @@ int cmd_contact(int argc, char **argv, struct cli *c);
 int cmd_notify(int argc, char **argv, struct cli *c);
 int cmd_version(int argc, char **argv, struct cli *c);
 int cmd_evidence(int argc, char **argv, struct cli *c);
+int cmd_observable(int argc, char **argv, struct cli *c);
+int cmd_lessons(int argc, char **argv, struct cli *c);
+int cmd_metrics(int argc, char **argv, struct cli *c);
 
 #endif

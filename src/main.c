@@ -38,6 +38,9 @@ static const struct command {
 	{ "notify", cmd_notify, "notifications, breach flags, regulatory clocks and their settings" },
 	{ "version", cmd_version, "print the version" },
 	{ "evidence", cmd_evidence, "keep evidence files with custody, retention and legal holds" },
+	{ "observable", cmd_observable, "add, extract, list, change and search incident observables" },
+	{ "lessons", cmd_lessons, "show and write the lessons learned of an incident" },
+	{ "metrics", cmd_metrics, "incident counts, response durations and recurrence" },
 };
 
 static const char usage[] =

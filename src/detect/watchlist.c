@@ -45,6 +45,9 @@ static int check_name(const char *name, struct err *e)
 
 	if (n == 0 || n > LIST_NAME_MAX)
 		return err_set(e, ERR_INVALID, "list name: expected 1 to %d characters", LIST_NAME_MAX);
+	if (strcmp(name, "observables") == 0) /* kept by ir/observable.c */
+		return err_set(e, ERR_INVALID, "list name: 'observables' is the list of incident "
+			       "observables flagged IOC; choose another name");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] < 0x20)
 			return err_set(e, ERR_INVALID, "list name: control characters are not allowed");

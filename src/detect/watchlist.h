@@ -4,8 +4,8 @@
  * lists, and loading them into a matching set (detect/ioc.h) for `irdesk
  * ioc sweep --list` and the server's intake worker.
  *
- * Observables flagged IOC are not read yet: the store has no observables
- * table.
+ * Observables flagged IOC are the list "observables", which ir/observable.c
+ * rebuilds whenever an IOC flag changes.
  */
 #ifndef IRDESK_DETECT_WATCHLIST_H
 #define IRDESK_DETECT_WATCHLIST_H

@@ -5,6 +5,7 @@
  * append-only custody log whose every entry is audited.
  */
 #include "ir/evidence.h"
+#include "ir/catalog.h"
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
@@ -34,8 +35,10 @@
 
 int evidence_retention_days(const char *incident_type)
 {
-	(void)incident_type;
-	return EVIDENCE_RETENTION_DEFAULT;
+	const struct catalog *c = catalog_active();
+	const struct catalog_type *t = c ? catalog_type(c, incident_type) : NULL;
+
+	return t ? t->retention_days : EVIDENCE_RETENTION_DEFAULT;
 }
 
 int evidence_dir_resolve(struct store *st, const char *given, struct buf *out, struct err *e)

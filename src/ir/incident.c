@@ -6,6 +6,7 @@
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "ir/items.h"
+#include "ir/lessons.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
 #include "store/store.h"
@@ -1219,6 +1220,8 @@ int incident_move(struct store *st, const struct actor *who, const char *hid,
 			     incident_state_name(to));
 		goto rollback;
 	}
+	if (to == ST_CLOSED && (rc = lessons_close_check(st, id, canon, old.priority, e)))
+		goto rollback;
 	rc = gate(st, who, &old, to, m, reason, &forced, e);
 	if (rc)
 		goto rollback;

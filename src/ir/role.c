@@ -37,28 +37,29 @@ static const char *const action_descs[] = {
  *  s suppressions, e event intake; g gate override, r reports; for
  *  evidence: v read and download, w add and record custody (and put on
  *  hold), d delete (and release holds);
- *  for notifications: c contact read, q contact edit, n notification records.
+ *  for notifications: c contact read, q contact edit, n notification records;
+ *  o observable edit, l lessons learned.
  * An external user's role here is the role it holds in the incident.
  */
 #define Y 1
 #define _ 0
 static const unsigned char may[ROLE__COUNT][ACT__COUNT] = {
-	/*                          R  C  E  T  P  X  O  V  S  M  L  K  A  U  a  t  s  e  g  r  v  w  d  c  q  n */
-	[ROLE_ADMIN]             = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
-	[ROLE_COMMANDER]         = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
-	[ROLE_INCIDENT_MANAGER]  = { Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, _, Y, Y, Y, _, Y, Y, Y },
-	[ROLE_INCIDENT_HANDLER]  = { Y, Y, Y, Y, Y, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, Y, Y, Y, _, Y, _, Y },
-	[ROLE_TRIAGE]            = { Y, Y, Y, Y, _, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, _, Y, _, _, Y, _, _ },
-	[ROLE_POC_EXTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y },
-	[ROLE_POC_INTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y },
-	[ROLE_NOTIFICATION]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y },
-	[ROLE_RESEARCHER]        = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _ },
-	[ROLE_CURATOR]           = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _ },
-	[ROLE_FORENSIC_ENGINEER] = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, Y, _, Y, _, _ },
-	[ROLE_LEGAL_ADVISOR]     = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, Y, Y, _, _, Y, _, _ },
-	[ROLE_SELF_ASSESSMENT]   = { Y, _, _, _, _, _, _, _, _, _, Y, _, Y, _, Y, _, _, _, _, _, _, _, _, Y, _, _ },
-	[ROLE_EDUCATION]         = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _ },
-	[ROLE_VIEWER]            = { Y, _, _, _, _, _, _, _, _, _, _, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _ },
+	/*                          R  C  E  T  P  X  O  V  S  M  L  K  A  U  a  t  s  e  g  r  v  w  d  c  q  n  o  l */
+	[ROLE_ADMIN]             = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
+	[ROLE_COMMANDER]         = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
+	[ROLE_INCIDENT_MANAGER]  = { Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, _, Y, Y, Y, _, Y, Y, Y, Y, Y },
+	[ROLE_INCIDENT_HANDLER]  = { Y, Y, Y, Y, Y, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, Y, Y, Y, _, Y, _, Y, Y, Y },
+	[ROLE_TRIAGE]            = { Y, Y, Y, Y, _, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
+	[ROLE_POC_EXTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
+	[ROLE_POC_INTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
+	[ROLE_NOTIFICATION]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
+	[ROLE_RESEARCHER]        = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
+	[ROLE_CURATOR]           = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
+	[ROLE_FORENSIC_ENGINEER] = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, Y, _, Y, _, _, Y, _ },
+	[ROLE_LEGAL_ADVISOR]     = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, Y, Y, _, _, Y, _, _, _, _ },
+	[ROLE_SELF_ASSESSMENT]   = { Y, _, _, _, _, _, _, _, _, _, Y, _, Y, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
+	[ROLE_EDUCATION]         = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
+	[ROLE_VIEWER]            = { Y, _, _, _, _, _, _, _, _, _, _, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
 };
 #undef Y
 #undef _

@@ -60,7 +60,9 @@ enum role {
 	X(EVIDENCE_DELETE, evidence_delete, "delete evidence and release legal holds") \
 	X(CONTACT_READ, contact_read, "read the contact directory")                 \
 	X(CONTACT_EDIT, contact_edit, "add, change and remove contacts")            \
-	X(NOTIFY_RECORD, notify_record, "record notifications sent for incidents")
+	X(NOTIFY_RECORD, notify_record, "record notifications sent for incidents")   \
+	X(OBSERVABLE_EDIT, observable_edit, "add, change and remove observables")   \
+	X(LESSONS_EDIT, lessons_edit, "write lessons learned and follow-up actions")
 
 enum action {
 #define X(N, n, d) ACT_##N,

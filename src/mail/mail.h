@@ -167,6 +167,11 @@ struct mail_iocs {
 };
 /* Extract indicators from m (defanged forms refanged). */
 void mail_iocs_extract(const struct mail_msg *m, struct mail_iocs *io);
+/*
+ * Indicators in free text s[0..n) (defanged forms refanged): urls and their
+ * domains, e-mail addresses, public IPv4 addresses. io is zeroed here.
+ */
+void mail_iocs_from_text(const char *s, size_t n, struct mail_iocs *io);
 void mail_iocs_release(struct mail_iocs *io);
 /* The host of url (lower case, userinfo and port removed), malloc'd, or NULL. */
 char *mail_url_host(const char *url);

@@ -263,6 +263,17 @@ done_received:
 		strv_add_unique(&io->hashes, m->atts[i].sha256);
 }
 
+void mail_iocs_from_text(const char *s, size_t n, struct mail_iocs *io)
+{
+	struct buf t;
+
+	memset(io, 0, sizeof(*io));
+	buf_init(&t, 0);
+	refang(s, n, &t);
+	scan_text(io, t.data, t.len);
+	buf_release(&t);
+}
+
 void mail_iocs_release(struct mail_iocs *io)
 {
 	strv_release(&io->urls);

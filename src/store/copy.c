@@ -51,6 +51,9 @@ static const struct copy_table {
 	{ "evidence", 7, 1, NULL },
 	{ "evidence_custody", 7, 1, NULL },
 	{ "evidence_holds", 7, 0, NULL },
+	{ "observables", 8, 1, NULL },
+	{ "lessons", 8, 0, NULL },
+	{ "lesson_actions", 8, 0, NULL },
 };
 /* The newest schema whose tables are all listed above. */
 #define COPY_SCHEMA_KNOWN 8

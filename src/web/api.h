@@ -166,5 +166,15 @@ int api_breach_get(struct request *rq, struct response *rs);
 int api_breach_set(struct request *rq, struct response *rs);
 int api_incident_clocks(struct request *rq, struct response *rs);
 int api_clock_list(struct request *rq, struct response *rs);
+/* Observables and lessons learned (web/api_observable.c), metrics (web/api_metrics.c). */
+int api_observable_list(struct request *rq, struct response *rs);
+int api_observable_add(struct request *rq, struct response *rs);
+int api_observable_update(struct request *rq, struct response *rs);
+int api_observable_remove(struct request *rq, struct response *rs);
+int api_observable_search(struct request *rq, struct response *rs);
+int api_lessons_get(struct request *rq, struct response *rs);
+int api_lessons_set(struct request *rq, struct response *rs);
+int api_lessons_action(struct request *rq, struct response *rs);
+int api_metrics_get(struct request *rq, struct response *rs);
 
 #endif

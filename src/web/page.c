@@ -54,6 +54,7 @@ void page_begin(struct request *rq, struct buf *b, const char *title)
 		html_printf(b, "<a href=\"/incidents\">%s</a>", page_t(rq, "nav.incidents"));
 		if (role_may(rq->actor.role, ACT_ALERT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/alerts\">%s</a>", page_t(rq, "nav.alerts"));
+		html_printf(b, "<a href=\"/metrics\">%s</a>", page_t(rq, "nav.metrics"));
 		if (role_may(rq->actor.role, ACT_AUDIT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/audit\">%s</a>", page_t(rq, "nav.audit"));
 		if (role_may(rq->actor.role, ACT_USER_ADMIN) && !rq->actor.external)

@@ -970,6 +970,8 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 	page_evidence_section(rq, &b, v.inc.hid);
 	pg_notify_sections(rq, &b, v.inc.hid, may(&v, rq, ACT_NOTIFY_RECORD),
 			   may(&v, rq, ACT_INCIDENT_EDIT));
+	pg_observables_section(rq, &b, v.inc.hid, may(&v, rq, ACT_OBSERVABLE_EDIT));
+	pg_lessons_card(rq, &b, v.inc.hid);
 	buf_adds(&b, "</div><div class=\"col-side\">");
 	if (may(&v, rq, ACT_INCIDENT_EDIT))
 		render_edit(rq, &b, &v);

@@ -102,6 +102,29 @@ int page_account_totp_disable(struct request *rq, struct response *rs);
 int page_account_token_create(struct request *rq, struct response *rs);
 int page_account_token_revoke(struct request *rq, struct response *rs);
 
+/* Observables (web/page_observable.c), lessons learned (web/page_lessons.c), metrics. */
+/* Renders a page again with a refusal (msg) and status. */
+typedef int (*pg_render_fn)(struct request *rq, struct response *rs, unsigned status,
+			    const char *msg);
+/*
+ * After a change to the incident in the path: rc 0 redirects to
+ * /incidents/{id}SUFFIX?done=DONE; a refusal the user can fix is shown by
+ * render_again; other codes pass up.
+ */
+int pg_after_change(struct request *rq, struct response *rs, int rc, const char *suffix,
+		    const char *done, pg_render_fn render_again);
+void pg_observables_section(struct request *rq, struct buf *b, const char *hid, int may_edit);
+int page_observables(struct request *rq, struct response *rs);
+int page_observable_add(struct request *rq, struct response *rs);
+int page_observable_extract(struct request *rq, struct response *rs);
+int page_observable_ioc(struct request *rq, struct response *rs);
+int page_observable_remove(struct request *rq, struct response *rs);
+void pg_lessons_card(struct request *rq, struct buf *b, const char *hid);
+int page_lessons(struct request *rq, struct response *rs);
+int page_lessons_save(struct request *rq, struct response *rs);
+int page_lessons_action(struct request *rq, struct response *rs);
+int page_metrics(struct request *rq, struct response *rs);
+
 /* page_util.c */
 
 /*

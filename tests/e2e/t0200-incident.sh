@@ -184,6 +184,10 @@ test_expect_success 'show for people lists the record, tasks and timeline' '
 test_expect_success 'through containment, eradication, recovery and post_incident to closed' '
 	fill_required $ID
 	for s in containment eradication recovery post_incident closed; do
+		# A P2 closes once its lessons learned are written (t1620 tests the gate).
+		[ $s != closed ] || irdesk lessons set $ID --what-happened a --staff-performance b \
+			--info-sooner c --hindered d --do-differently e --sharing f --corrective g \
+			--indicators h --tools i > /dev/null
 		irdesk incident move $ID $s > out
 		grep -qxF "$ID: now $s" out
 	done

@@ -73,6 +73,10 @@ sample() {
 	"PATCH /api/v1/contacts/{cid}") echo "{\"notes\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/notifications") echo "{\"to\":\"matrix\",\"channel\":\"other\",\"kind\":\"other\",\"text\":\"matrix $3\"}" ;;
 	"PUT /api/v1/incidents/{id}/breach") echo '{"gdpr":false}' ;;
+	"POST /api/v1/incidents/{id}/observables") echo "{\"value\":\"matrix-$3.example\"}" ;;
+	"PATCH /api/v1/incidents/{id}/observables/{obs}") echo '{"comment":"matrix"}' ;;
+	"PATCH /api/v1/incidents/{id}/lessons") echo "{\"damage_before_detection\":\"matrix $3\"}" ;;
+	"POST /api/v1/incidents/{id}/lessons/actions") echo "{\"title\":\"matrix $3\"}" ;;
 	esac
 }
 
@@ -89,6 +93,8 @@ allowed_status() {
 	"POST /api/v1/incidents" | "POST /api/v1/incidents/"*"/timeline" | \
 	"POST /api/v1/incidents/{id}/tasks" | "POST /api/v1/users" | "POST /api/v1/tokens" | \
 	"POST /api/v1/suppressions" | "POST /api/v1/incidents/{id}/reports") echo 201 ;;
+	"POST /api/v1/suppressions" | "POST /api/v1/incidents/{id}/observables" | \
+	"POST /api/v1/incidents/{id}/lessons/actions") echo 201 ;;
 	"POST /api/v1/events") echo 202 ;;
 	# Evidence: an upload without its description (422) or as JSON (400); an empty reason (422).
 	"PUT /api/v1/incidents/{id}/evidence" | "POST "*"/hold" | "POST "*"/release" | \
@@ -119,7 +125,17 @@ fill() {
 	p=${p//\{item\}/$ITEM}
 	p=${p//\{sid\}/$(cat "$TEST_DIR/$who.sid" 2>/dev/null || echo 0)}
 	p=${p//\{cid\}/$(cat "$TEST_DIR/$who.cid" 2>/dev/null || cat "$TEST_DIR/cid")}
+	p=${p//\{obs\}/$(cat "$TEST_DIR/$who.oid" 2>/dev/null || echo 0)}
+	case "$p" in /api/v1/observables) p="$p?value=matrix.example" ;; esac
 	echo "$p"
+}
+
+# record_observable WHO "METHOD PATTERN" STATUS: keep the id of an observable
+# WHO added, for the PATCH and DELETE routes that follow it in the table.
+record_observable() {
+	if [ "$2" = "POST /api/v1/incidents/{id}/observables" ] && [ "$3" = 201 ]; then
+		out .id > "$TEST_DIR/$1.oid"
+	fi
 }
 
 # check_route WHO ROLE METHOD PATTERN ALLOW: one cell. Prints a line and
@@ -138,6 +154,7 @@ check_route() {
 	if [ "$m $pat" = "POST /api/v1/contacts" ] && [ "$got" = 201 ]; then
 		out .id > "$TEST_DIR/$who.cid" # its own contact to change and remove
 	fi
+	record_observable "$who" "$m $pat" "$got"
 	if [ "$allow" = 1 ]; then want=$(allowed_status "$m" "$pat"); else want=403; fi
 	if [ "$got" != "$want" ]; then
 		echo "CELL $role $m $path: got $got, expected $want ($([ "$allow" = 1 ] && echo allowed || echo refused)): $(head -c 300 "$TEST_DIR/out")"
@@ -279,6 +296,7 @@ check_external() {
 		path=$(fill "$pat" x_ext)
 		body=$(sample "$m" "$pat" x_ext)
 		got=$(call x_ext "$m" "$path" ${body:+"$body"})
+		record_observable x_ext "$m $pat" "$got"
 		if [ "$mode" = outsider ]; then
 			want=404
 		else

@@ -187,8 +187,10 @@ static int add(struct fx *f, const struct actor *who, const char *hid, const cha
 static void test_retention_default(void **state)
 {
 	(void)state;
-	assert_int_equal(evidence_retention_days("ransomware"), 1825);
+	/* From the catalog (data/catalog/types/TYPE.yaml), else the default. */
+	assert_int_equal(evidence_retention_days("ransomware"), 2555);
 	assert_int_equal(evidence_retention_days("other"), 1825);
+	assert_int_equal(evidence_retention_days("no_such_type"), 1825);
 	assert_int_equal(evidence_retention_days(NULL), 1825);
 }
 
@@ -230,8 +232,8 @@ static void test_content_addressed_once(void **state)
 	assert_string_equal(json_str(item, "sha256"), ABC_SHA);
 	assert_string_equal(json_str(item, "media_type"), "text/plain");
 	assert_string_equal(json_str(item, "acquired_by"), "carol");
-	/* 2026-11-26 10:00 JST + 1825 days */
-	assert_string_equal(json_str(item, "retain_until"), "2031-11-25T01:00:00Z");
+	/* 2026-11-26 10:00 JST + 2555 days (a ransomware incident) */
+	assert_string_equal(json_str(item, "retain_until"), "2033-11-24T01:00:00Z");
 	assert_string_equal(json_str(json_array_get(json_object_get(item, "custody"), 0), "action"),
 			    "acquired");
 	json_decref(item);

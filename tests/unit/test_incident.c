@@ -13,6 +13,7 @@
 #include "ir/actor.h"
 #include "ir/incident.h"
 #include "ir/items.h"
+#include "ir/lessons.h"
 #include "ir/timeline.h"
 #include "ir/user.h"
 #include "ir/vocab.h"
@@ -729,6 +730,15 @@ static void test_move_who_may(void **state)
 	UNCHANGED(f, hid, &s);
 	CHECK(move(f, &f->vic, hid, ST_CLOSED, NULL, NULL, NULL), ERR_DENIED);
 	UNCHANGED(f, hid, &s);
+	/* A P2 closes once its lessons learned are written (ir/lessons.c). */
+	CHECK(move(f, &f->mia, hid, ST_CLOSED, NULL, NULL, NULL), ERR_INVALID);
+	MSG_HAS("lessons learned");
+	{
+		struct lessons_field lf[LQ__COUNT];
+		for (int q = 0; q < LQ__COUNT; q++)
+			lf[q] = (struct lessons_field){ lessons_question_name((enum lessons_question)q), "-" };
+		CHECK(lessons_set(f->st, &f->mia, hid, lf, LQ__COUNT, NULL, &e), 0);
+	}
 	CHECK(move(f, &f->mia, hid, ST_CLOSED, NULL, NULL, NULL), 0);
 	/* Only a commander (or admin) reopens, and with a reason. */
 	snap_take(f, hid, &s);
