@@ -228,6 +228,7 @@ struct record {
 	struct incident inc;
 	json_t *items;         /* items_get() */
 	json_t *timeline, *tasks, *notifications;
+	json_t *evidence, *observables;   /* rows as arrays of text cells */
 	int breach[6];         /* personal_data, sensitive, financial, unauthorised, over_1000, gdpr */
 	int has_breach;
 	const struct tz *tz;
@@ -294,6 +295,27 @@ static int load_notifications(struct store *st, struct record *r, struct err *e)
 	return rc < 0 ? rc : 0;
 }
 
+/* The rows of sql (one incident id parameter) as arrays of text cells. */
+static int rows_of(struct store *st, const char *sql, int64_t id, int ncols, json_t **out,
+		   struct err *e)
+{
+	struct stmt *s;
+	int rc = store_prepare(st, sql, &s, e);
+
+	*out = json_array();
+	if (rc)
+		return rc;
+	stmt_bind_int(s, 1, id);
+	while ((rc = stmt_step(s, e)) == 1) {
+		json_t *row = json_array();
+		for (int i = 0; i < ncols; i++)
+			json_array_append_new(row, json_string(stmt_text(s, i) ? stmt_text(s, i) : ""));
+		json_array_append_new(*out, row);
+	}
+	stmt_done(s);
+	return rc < 0 ? rc : 0;
+}
+
 static int record_load(struct store *st, const struct actor *who, const char *hid,
 		       const char *lang, struct record *r, struct err *e)
 {
@@ -315,6 +337,16 @@ static int record_load(struct store *st, const struct actor *who, const char *hi
 		rc = task_list(st, who, &tf, &r->tasks, e);
 	if (!rc)
 		rc = load_notifications(st, r, e);
+	/* Evidence as the locker keeps it (deleted files stay on the record). */
+	if (!rc)
+		rc = rows_of(st, "SELECT name, sha256, CAST(size AS TEXT), source_host, acquired_by, "
+				 "CAST(acquired_at AS TEXT), CASE WHEN deleted_at IS NULL THEN '' ELSE 'deleted' "
+				 "END FROM evidence WHERE incident_id = ? ORDER BY acquired_at, id", r->inc.id, 7,
+			     &r->evidence, e);
+	if (!rc)
+		rc = rows_of(st, "SELECT type, value, tlp, CASE WHEN ioc = 1 THEN 'IOC' ELSE '' END, "
+				 "comment FROM observables WHERE incident_id = ? ORDER BY type, value",
+			     r->inc.id, 5, &r->observables, e);
 	return rc;
 }
 
@@ -325,6 +357,8 @@ static void record_release(struct record *r)
 	json_decref(r->timeline);
 	json_decref(r->tasks);
 	json_decref(r->notifications);
+	json_decref(r->evidence);
+	json_decref(r->observables);
 }
 
 /* the reports */
@@ -418,6 +452,47 @@ static void notifications_section(struct doc *d, const struct record *r)
 	table_end(d);
 }
 
+static const char *cell(const json_t *row, size_t i)
+{
+	const char *s = json_string_value(json_array_get(row, i));
+
+	return s ? s : "";
+}
+
+static void evidence_section(struct doc *d, const struct record *r)
+{
+	const char *hdr[] = { L(d, "ファイル", "File"), "SHA-256", L(d, "サイズ(バイト)", "Size (bytes)"),
+			      L(d, "取得元", "Source"), L(d, "取得者・日時", "Acquired by, at") };
+	size_t i;
+	json_t *v;
+
+	heading(d, L(d, "証拠一覧", "Evidence"));
+	table_begin(d, 5, hdr);
+	json_array_foreach(r->evidence, i, v) {
+		char w[TIME_STR_MAX], by[200], name[600];
+		snprintf(by, sizeof(by), "%s, %s", cell(v, 4), when(r, strtoll(cell(v, 5), NULL, 10), w));
+		snprintf(name, sizeof(name), "%s%s", cell(v, 0), *cell(v, 6) ?
+			 L(d, "(ファイル削除済み)", " (file deleted)") : "");
+		row(d, (const char *const[]){ name, cell(v, 1), cell(v, 2), cell(v, 3), by });
+	}
+	table_end(d);
+}
+
+static void indicators_section(struct doc *d, const struct record *r)
+{
+	const char *hdr[] = { L(d, "種別", "Type"), L(d, "値", "Value"), "TLP", "IOC",
+			      L(d, "備考", "Comment") };
+	size_t i;
+	json_t *v;
+
+	heading(d, L(d, "観測された指標(オブザーバブル)", "Indicators (observables)"));
+	table_begin(d, 5, hdr);
+	json_array_foreach(r->observables, i, v)
+		row(d, (const char *const[]){ cell(v, 0), cell(v, 1), cell(v, 2),
+					      *cell(v, 3) ? cell(v, 3) : "-", *cell(v, 4) ? cell(v, 4) : "-" });
+	table_end(d);
+}
+
 static void nist_fields(struct doc *d, const struct record *r)
 {
 	char t[6][TIME_STR_MAX], pri[32] = "", impact[256] = "";
@@ -467,9 +542,11 @@ static void incident_report(struct doc *d, const struct record *r)
 	heading(d, L(d, "NIST SP 800-61 付録B の項目", "NIST SP 800-61 Appendix B fields"));
 	nist_fields(d, r);
 	items_section(d, r, "nist_b");
+	indicators_section(d, r);
 	timeline_section(d, r);
 	actions_section(d, r);
 	notifications_section(d, r);
+	evidence_section(d, r);
 }
 
 static void appi_report(struct doc *d, const struct record *r, int final)

@@ -130,9 +130,15 @@ test_expect_success 'APPI reports: each generation is a version that reads back 
 	grep -q "APPI report to the PPC (final)" final.html && grep -q "<style>" final.html &&
 	grep -q "version 1 written to final.html" out &&
 	irdesk report notice $L --format md | grep -q "お問い合わせ窓口" &&
+	printf "Received: from mx.example.invalid\n" > headers.txt &&
+	irdesk evidence add $L headers.txt --source mail01 --acquired-at "2026-11-27 09:00" \
+		--evidence-dir ev > /dev/null &&
+	irdesk observable add $L "hxxp://evil.example[.]com/login" --ioc > /dev/null &&
 	irdesk report incident $L --format md > inc.md &&
 	grep -q "経済産業省ガイドライン付録C 表1" inc.md && grep -q "NIST SP 800-61 付録B" inc.md &&
-	grep -q "時系列" inc.md
+	grep -q "時系列" inc.md &&
+	grep -q "^| headers.txt | $(sha256sum headers.txt | cut -d" " -f1) | $(stat -c %s headers.txt) | mail01 |" inc.md &&
+	grep -q "^| url | http://evil.example.com/login | TLP:AMBER | IOC |" inc.md
 '
 
 test_expect_success 'reports refuse bad input and the wrong people' '
