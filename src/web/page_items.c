@@ -91,15 +91,35 @@ static int needed_next(const json_t *missing, const char *key)
 	return 0;
 }
 
+/* Whether any item of section is needed before a later state. */
+static int section_needed(const json_t *items, const char *section)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(json_object_get(items, "items"), i, it)
+		if (!strcmp(str(it, "section"), section) &&
+		    needed_next(json_object_get(items, "missing"), str(it, "key")))
+			return 1;
+	return 0;
+}
+
+/*
+ * One section of items as a table inside <details>: open when open is set
+ * or when it holds an item a later state needs.
+ */
 static void items_table(struct request *rq, struct buf *b, const json_t *items, const char *section,
-			const char *title, int edit)
+			const char *title, int edit, int open)
 {
 	const json_t *missing = json_object_get(items, "missing");
 	struct buf val = BUF_INIT;
 	size_t i;
 	json_t *it;
 
-	html_printf(b, "<h3>%s</h3><table class=\"items\">", title);
+	html_printf(b, "<details class=\"items-section\" data-section=\"%s\"", section);
+	if (open || section_needed(items, section))
+		buf_adds(b, " open");
+	html_printf(b, "><summary>%s</summary><table class=\"items\">", title);
 	json_array_foreach(json_object_get(items, "items"), i, it) {
 		const char *key = str(it, "key"), *help = str(it, "help");
 		int need = needed_next(missing, key);
@@ -119,12 +139,14 @@ static void items_table(struct request *rq, struct buf *b, const json_t *items, 
 			html_printf(b, "<div class=\"hint muted\">%s</div>", help);
 		buf_adds(b, "</td></tr>");
 	}
-	buf_adds(b, "</table>");
+	buf_adds(b, "</table></details>");
 	buf_release(&val);
 }
 
+/* What each later state still needs; a key is named once, at the first state that needs it. */
 static void missing_list(struct request *rq, struct buf *b, const json_t *items)
 {
+	struct buf seen = BUF_INIT;
 	const char *state;
 	json_t *keys, *k;
 	size_t i;
@@ -132,15 +154,29 @@ static void missing_list(struct request *rq, struct buf *b, const json_t *items)
 	if (!json_object_size(json_object_get(items, "missing")))
 		return;
 	html_printf(b, "<div class=\"missing\"><strong>%s</strong><ul>", page_t(rq, "items.missing"));
+	buf_addch(&seen, ',');
 	json_object_foreach(json_object_get(items, "missing"), state, keys) {
 		enum incident_state s = ST_NEW;
+		int n = 0;
 		incident_state_parse(state, &s, NULL);
-		html_printf(b, "<li data-state=\"%s\">%s: ", state, incident_state_label(s, rq->lang));
-		json_array_foreach(keys, i, k)
-			html_printf(b, "%s<code>%s</code>", i ? ", " : "", json_string_value(k));
-		buf_adds(b, "</li>");
+		json_array_foreach(keys, i, k) {
+			char probe[80];
+			snprintf(probe, sizeof(probe), ",%s,", json_string_value(k));
+			if (strstr(seen.data, probe))
+				continue;
+			if (!n++)
+				html_printf(b, "<li data-state=\"%s\">%s: ", state,
+					    incident_state_label(s, rq->lang));
+			else
+				buf_adds(b, ", ");
+			html_printf(b, "<code>%s</code>", json_string_value(k));
+			buf_addf(&seen, "%s,", json_string_value(k));
+		}
+		if (n)
+			buf_adds(b, "</li>");
 	}
 	buf_adds(b, "</ul></div>");
+	buf_release(&seen);
 }
 
 static void threats_card(struct request *rq, struct buf *b, const char *hid, const json_t *items,
@@ -254,10 +290,10 @@ void pg_incident_items(struct request *rq, struct buf *b, const char *hid, int m
 		html_printf(b, "<form method=\"post\" action=\"/incidents/%s/items\">", hid);
 		page_csrf_field(rq, b);
 	}
-	items_table(rq, b, items, "appendix_c1", page_t(rq, "items.appendix_c1"), may_edit);
+	items_table(rq, b, items, "appendix_c1", page_t(rq, "items.appendix_c1"), may_edit, 1);
 	items_table(rq, b, items, str(items, "type"), *table ? table : page_t(rq, "items.type"),
-		    may_edit);
-	items_table(rq, b, items, "nist_b", page_t(rq, "items.nist_b"), may_edit);
+		    may_edit, 1);
+	items_table(rq, b, items, "nist_b", page_t(rq, "items.nist_b"), may_edit, 0);
 	if (may_edit)
 		html_printf(b, "<button type=\"submit\">%s</button></form>", page_t(rq, "items.save"));
 	buf_adds(b, "</section>");
