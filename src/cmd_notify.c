@@ -164,9 +164,16 @@ static void print_clocks(struct cli *c, json_t *list)
 
 static void print_breach(struct cli *c, json_t *b)
 {
-	for (int i = 0; breach_flag_names[i]; i++)
-		printf("%-21s %s\n", breach_flag_names[i],
-		       json_is_true(json_object_get(b, breach_flag_names[i])) ? "yes" : "no");
+	size_t i;
+	json_t *v;
+
+	/* The clocks of one incident: name it in their table too. */
+	json_array_foreach(json_object_get(b, "clocks"), i, v)
+		if (!json_str(v, "incident") && json_str(b, "incident"))
+			json_set_str(v, "incident", json_str(b, "incident"));
+	for (int f = 0; breach_flag_names[f]; f++)
+		printf("%-21s %s\n", breach_flag_names[f],
+		       json_is_true(json_object_get(b, breach_flag_names[f])) ? "yes" : "no");
 	print_clocks(c, json_object_get(b, "clocks"));
 }
 
