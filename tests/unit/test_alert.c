@@ -6,7 +6,7 @@
  * the phase marked as detected), manual kill-chain marks, and the audit
  * rows triage writes.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 
@@ -24,15 +24,7 @@
 #define NOW INT64_C(1795737600) /* 2026-11-27T00:00:00Z */
 
 static struct tz *tokyo;
-static struct err e;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
 struct fx {
 	struct store *st;

@@ -6,7 +6,7 @@
  * completeness gates refuse a move with missing items, and only someone
  * who may override them forces it, with a reason, on the record.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 #include <sys/stat.h>
@@ -25,24 +25,8 @@
 #define NOW INT64_C(1795737600) /* 2026-11-27T00:00:00Z = 09:00 JST */
 
 static struct tz *tokyo;
-static struct err e;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want,
-			    err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
-#define MSG_HAS(s) msg_has((s), __LINE__)
-static void msg_has(const char *s, int line)
-{
-	if (!strstr(e.msg, s))
-		print_error("line %d: message '%s' lacks '%s'\n", line, e.msg, s);
-	assert_non_null(strstr(e.msg, s));
-}
 
 /* catalog files */
 
@@ -258,15 +242,6 @@ struct fx {
 	struct actor admin, bob /* commander */, carol /* handler */;
 };
 
-static void add_user(struct store *st, const struct actor *admin, const char *name, enum role r)
-{
-	struct user_new nu = { .username = name, .role = r };
-	char otp[USER_OTP_LEN + 1];
-	struct user u;
-
-	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
-	user_release(&u);
-}
 
 static int group_setup(void **state)
 {
@@ -282,8 +257,8 @@ static int group_setup(void **state)
 		return -1;
 	actor_local(&admin, tokyo);
 	admin.now = NOW - 86400;
-	add_user(st, &admin, "bob", ROLE_COMMANDER);
-	add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER);
+	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
+	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
 	store_close(st);
 	return 0;
 }

@@ -6,7 +6,7 @@
  * audited, append-only), holds that block deletion, deletion that keeps the
  * record, verification of changed and missing files, what outsiders see.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 #include <sys/stat.h>
@@ -27,15 +27,7 @@
 #define ABC_SHA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 static struct tz *tokyo;
-static struct err e;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
 struct fx {
 	struct store *st;
@@ -44,16 +36,6 @@ struct fx {
 	struct actor admin, bob, carol, vic, vendor;
 };
 
-static void add_user(struct store *st, const struct actor *admin, const char *name, enum role r,
-		     int external)
-{
-	struct user_new nu = { .username = name, .role = r, .external = external };
-	char otp[USER_OTP_LEN + 1];
-	struct user u;
-
-	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
-	user_release(&u);
-}
 
 static int group_setup(void **state)
 {
@@ -72,10 +54,10 @@ static int group_setup(void **state)
 	}
 	actor_local(&admin, tokyo);
 	admin.now = NOW - 86400;
-	add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
-	add_user(st, &admin, "carol", ROLE_FORENSIC_ENGINEER, 0);
-	add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
+	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
+	unit_add_user(st, &admin, "carol", ROLE_FORENSIC_ENGINEER, 0);
+	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
+	unit_add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
 	store_close(st);
 	return 0;
 }

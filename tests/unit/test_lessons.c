@@ -4,7 +4,7 @@
  * a P3 closes without; refused input writes nothing; the facts computed
  * from the record; follow-up actions become post_incident tasks.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 
@@ -22,17 +22,9 @@
 #define NOW INT64_C(1795737600) /* 2026-11-27T00:00:00Z */
 
 static struct tz *tokyo;
-static struct err e;
 static struct store *st;
 static struct actor admin, carol, vic;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
 static void add_user(const char *name, enum role r)
 {

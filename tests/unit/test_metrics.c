@@ -5,7 +5,7 @@
  * percentile of each duration, recurrence by shared observable and by
  * title pattern, the period bounds, and what an external account sees.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 
@@ -28,18 +28,10 @@
 #define DEC1 (T0 + 61 * DAY)
 
 static struct tz *tokyo;
-static struct err e;
 static struct store *st;
 static struct actor admin, vendor;
 static char hids[6][INCIDENT_HID_MAX];
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
 static void test_percentiles(void **state)
 {

@@ -6,7 +6,7 @@
  * not see, extraction from pasted text, the watchlist "observables", and
  * changing and removing with their audit rows.
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 
@@ -26,15 +26,7 @@
 #define NOW INT64_C(1795737600) /* 2026-11-27T00:00:00Z */
 
 static struct tz *tokyo;
-static struct err e;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
 static void test_normalize_cases(void **state)
 {
@@ -133,16 +125,6 @@ struct fx {
 	char a[INCIDENT_HID_MAX], b[INCIDENT_HID_MAX]; /* vendor is a member of a only */
 };
 
-static void add_user(struct store *st, const struct actor *admin, const char *name, enum role r,
-		     int external)
-{
-	struct user_new nu = { .username = name, .role = r, .external = external };
-	char otp[USER_OTP_LEN + 1];
-	struct user u;
-
-	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
-	user_release(&u);
-}
 
 static int group_setup(void **state)
 {
@@ -161,9 +143,9 @@ static int group_setup(void **state)
 	}
 	actor_local(&admin, tokyo);
 	admin.now = NOW - 86400;
-	add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
-	add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
+	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
+	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
+	unit_add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
 	store_close(st);
 	return 0;
 }

@@ -5,7 +5,7 @@
  * accounts see, and the audit row each change writes (and that refusals
  * write nothing).
  */
-#include "unit.h"
+#include "unit_ir.h"
 
 #include <jansson.h>
 
@@ -21,25 +21,8 @@
 #define NOW INT64_C(1795737600) /* 2026-11-27T00:00:00Z = 09:00 JST */
 
 static struct tz *tokyo;
-static struct err e;
 
-#define CHECK(expr, want) check_rc((expr), (want), #expr, __LINE__)
-static void check_rc(int rc, int want, const char *what, int line)
-{
-	if (rc != want)
-		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want,
-			    err_msg(&e));
-	assert_int_equal(rc, want);
-}
 
-#define MSG_HAS(s) msg_has((s), __LINE__)
-static void msg_has(const char *s, int line)
-{
-	if (!strstr(e.msg, s))
-		print_error("line %d: message '%s' lacks '%s'\n", line, e.msg, s);
-	assert_non_null(strstr(e.msg, s));
-	assert_null(strchr(e.msg, '\n'));
-}
 
 struct fx {
 	struct store *st;
@@ -51,16 +34,6 @@ struct fx {
 	struct actor vendor; /* external forensic_engineer */
 };
 
-static void add_user(struct store *st, const struct actor *admin, const char *name, enum role r,
-		     int external)
-{
-	struct user_new nu = { .username = name, .role = r, .external = external };
-	char otp[USER_OTP_LEN + 1];
-	struct user u;
-
-	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
-	user_release(&u);
-}
 
 static int group_setup(void **state)
 {
@@ -81,12 +54,12 @@ static int group_setup(void **state)
 	}
 	actor_local(&admin, tokyo);
 	admin.now = NOW - 86400;
-	add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
-	add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
-	add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	add_user(st, &admin, "lea", ROLE_LEGAL_ADVISOR, 0);
-	add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
-	add_user(st, &admin, "dora", ROLE_INCIDENT_HANDLER, 0);
+	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
+	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
+	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
+	unit_add_user(st, &admin, "lea", ROLE_LEGAL_ADVISOR, 0);
+	unit_add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
+	unit_add_user(st, &admin, "dora", ROLE_INCIDENT_HANDLER, 0);
 	CHECK(user_set_disabled(st, &admin, "dora", 1, &e), 0);
 	store_close(st);
 	return 0;

@@ -1,0 +1,49 @@
+/*
+ * unit_ir.h: what the unit tests of store-backed modules share on top of
+ * unit.h: `e`, the error of the call under test; CHECK(call, want), which
+ * prints the call's message when its code is not the one wanted; MSG_HAS
+ * (the message contains a text and is one line); and adding an account.
+ */
+#ifndef IRDESK_TESTS_UNIT_IR_H
+#define IRDESK_TESTS_UNIT_IR_H
+
+#include "unit.h"
+
+#include "ir/actor.h"
+#include "ir/role.h"
+#include "ir/user.h"
+#include "store/store.h"
+#include "util/err.h"
+
+static struct err e;
+
+#define CHECK(expr, want) unit_check_rc((expr), (want), #expr, __LINE__)
+static inline void unit_check_rc(int rc, int want, const char *what, int line)
+{
+	if (rc != want)
+		print_error("line %d: %s: got %d, want %d: %s\n", line, what, rc, want, err_msg(&e));
+	assert_int_equal(rc, want);
+}
+
+#define MSG_HAS(s) unit_msg_has((s), __LINE__)
+static inline void unit_msg_has(const char *s, int line)
+{
+	if (!strstr(e.msg, s))
+		print_error("line %d: message '%s' lacks '%s'\n", line, e.msg, s);
+	assert_non_null(strstr(e.msg, s));
+	assert_null(strchr(e.msg, '\n'));
+}
+
+/* Add account name with role r (external when external is 1) as admin. */
+static inline void unit_add_user(struct store *st, const struct actor *admin, const char *name,
+				 enum role r, int external)
+{
+	struct user_new nu = { .username = name, .role = r, .external = external };
+	char otp[USER_OTP_LEN + 1];
+	struct user u;
+
+	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
+	user_release(&u);
+}
+
+#endif
