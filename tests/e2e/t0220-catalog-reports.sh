@@ -205,4 +205,20 @@ test_expect_success 'a catalog of ones own with --catalog changes the gates' '
 	expect_code 4 irdesk --catalog cat incident show IR-2026-0003 && stderr_has "problems in the catalog"
 '
 
+test_expect_success 'every type goes from intake to closure following its playbook and gates' '
+	for t in info_leak malware unauthorized_access dos bec ransomware targeted_attack supply_chain \
+		 phishing web_defacement insider lost_device other; do
+		id=$(irdesk --json incident new --title "all types: $t" --type $t --owner carol \
+			--functional-impact low --information-impact none --recoverability regular | jq -r .id) &&
+		[ "$(irdesk task list $id --json | jq "[.[] | select(.step != null)] | length")" -ge 10 ] &&
+		for s in triage analysis containment eradication recovery post_incident closed; do
+			fill_required $id && irdesk incident move $id $s > /dev/null ||
+				{ echo "$t: stuck before $s"; exit 1; }
+			for k in $(irdesk task list $id --json | jq -r ".[] | select(.phase == \"$s\" and .done == false) | .id"); do
+				irdesk task done $k > /dev/null || exit 1
+			done
+		done || exit 1
+	done
+'
+
 test_done
