@@ -84,6 +84,7 @@ struct step_action {
 
 static const struct step_action *step_action_find(const struct ynode *step,
 						  const struct ynode **arg);
+static const struct step_action *step_action_named(const char *name);
 
 /* Reading */
 
@@ -163,7 +164,7 @@ static int check_step(const struct scen *sc, const struct ynode *step, struct er
 		size_t j = 0;
 		while (extra[j] && strcmp(extra[j], k))
 			j++;
-		if (!extra[j] && !step_action_find(step, NULL))
+		if (!extra[j] && !step_action_named(k))
 			return err_set(e, ERR_PARSE, "%s:%d: unknown step key '%.40s'", sc->file,
 				       step->kids[2 * i]->line, k);
 	}
@@ -695,6 +696,14 @@ static const struct step_action step_actions[] = {
 	{ "report", Y_SCALAR, NULL, do_report },
 };
 
+static const struct step_action *step_action_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(step_actions) / sizeof(step_actions[0]); i++)
+		if (strcmp(step_actions[i].name, name) == 0)
+			return &step_actions[i];
+	return NULL;
+}
+
 /* The one action of step, or NULL when it has none or more than one. */
 static const struct step_action *step_action_find(const struct ynode *step,
 						  const struct ynode **arg)
@@ -934,10 +943,13 @@ int demo_load(struct store *st, const struct actor *who, const struct tz *tz, co
 	int rc;
 
 	*out = json_object();
-	if ((rc = scenarios_read(&s, dir, e)))
+	if ((rc = scenarios_read(&s, dir, e)) || (rc = authz_check(who, ACT_USER_ADMIN, e)))
 		goto out;
 	time_format_utc(who->now, when);
-	if ((rc = meta_claim(st, who, 0, when, e)))
+	buf_addf(&hids, "an unfinished load started at %s", when);
+	rc = meta_claim(st, who, 0, hids.data, e);
+	buf_reset(&hids);
+	if (rc)
 		goto out;
 	setup.now = earliest(&s, who->now);
 	rc = load_directory(&r, &s.v[0], &setup, *out, e);

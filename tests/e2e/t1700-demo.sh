@@ -42,7 +42,7 @@ test_expect_success 'a broken scenario file is refused with its file and line' '
 	expect_code 4 irdesk demo check --scenarios bad &&
 	stderr_has "03-supply-chain.yaml:$line:" &&
 	cp "$TEST_TOP"/data/demo/03-supply-chain.yaml bad/ &&
-	printf "  - {at: 1h, launch: rockets}\n" >> bad/05-ddos.yaml &&
+	printf "  - {at: 1h, launch: rockets, note: countdown}\n" >> bad/05-ddos.yaml &&
 	last=$(wc -l < bad/05-ddos.yaml) &&
 	expect_code 4 irdesk demo check --scenarios bad &&
 	stderr_has "05-ddos.yaml:$last: unknown step key" &&
@@ -51,9 +51,15 @@ test_expect_success 'a broken scenario file is refused with its file and line' '
 	expect_code 4 irdesk demo check --scenarios bad && stderr_has "06-broken.yaml:"
 '
 
-test_expect_success 'load: five incidents of five types in five different states' '
+test_expect_success 'only an administrator may load, and a refusal leaves no trace' '
 	irdesk init > /dev/null &&
 	echo "$PW" | irdesk user add cho --role commander --password-stdin > /dev/null &&
+	expect_code 6 irdesk --as cho demo load &&
+	[ "$(irdesk --json incident list | jq length)" = 0 ] &&
+	[ "$(irdesk --json user list | jq length)" = 2 ]
+'
+
+test_expect_success 'load: five incidents of five types in five different states' '
 	irdesk --json demo load > load.json &&
 	[ "$(jq ".incidents | length" load.json)" = 5 ] &&
 	irdesk --json incident list > inc.json &&
