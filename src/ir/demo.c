@@ -640,7 +640,6 @@ static int do_action(struct run *r, struct scen *sc, const struct ynode *step,
 	struct task_new t = { 0 };
 
 	(void)step;
-	(void)r;
 	t.title = str(arg, "title");
 	t.assignee = str(arg, "assignee");
 	t.due = str(arg, "due");
