@@ -10,7 +10,8 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/catalog.c src/ir/items.c src/ir/report.c \
          src/ir/evidence.c \
          src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c \
-         src/ir/observable.c src/ir/lessons.c src/ir/metrics.c
+         src/ir/observable.c src/ir/lessons.c src/ir/metrics.c \
+         src/ir/demo.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -32,13 +33,15 @@ CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_inciden
          src/cmd_catalog.c src/cmd_report.c \
          src/cmd_evidence.c \
          src/cmd_contact.c src/cmd_notify.c \
-         src/cmd_observable.c src/cmd_lessons.c src/cmd_metrics.c
+         src/cmd_observable.c src/cmd_lessons.c src/cmd_metrics.c \
+         src/cmd_demo.c
 LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(MAIL) $(WEB) $(CMDS)
 MAIN   = src/main.c
 
 DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/sql/pg/*.sql)) $(sort $(wildcard data/i18n/*.txt)) \
          $(sort $(wildcard data/web/*)) $(sort $(wildcard data/detect/*)) $(sort $(wildcard data/mail/*)) \
-         $(sort $(wildcard data/catalog/*.yaml data/catalog/*/*))
+         $(sort $(wildcard data/catalog/*.yaml data/catalog/*/*)) \
+         $(sort $(wildcard data/demo/*))
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 
@@ -129,6 +132,7 @@ run:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory irdesk
 	@./irdesk init --if-needed
+	@echo 'demo data: ./irdesk demo load (five incidents from the seed cases, with demo accounts)'
 	./irdesk serve --listen 127.0.0.1:8080
 
 $(B)/bench/%: bench/%.c $(REL_OBJ)

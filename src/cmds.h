@@ -30,5 +30,6 @@ int cmd_evidence(int argc, char **argv, struct cli *c);
 int cmd_observable(int argc, char **argv, struct cli *c);
 int cmd_lessons(int argc, char **argv, struct cli *c);
 int cmd_metrics(int argc, char **argv, struct cli *c);
+int cmd_demo(int argc, char **argv, struct cli *c);
 
 #endif

@@ -41,6 +41,7 @@ static const struct command {
 	{ "observable", cmd_observable, "add, extract, list, change and search incident observables" },
 	{ "lessons", cmd_lessons, "show and write the lessons learned of an incident" },
 	{ "metrics", cmd_metrics, "incident counts, response durations and recurrence" },
+	{ "demo", cmd_demo, "load realistic demo incidents from the seed's cases" },
 };
 
 static const char usage[] =
