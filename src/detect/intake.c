@@ -391,21 +391,35 @@ static void intake_free(struct intake *in)
 	free(in);
 }
 
-/* Every stored watchlist into the detector (none is fine). */
-static int load_watchlists(struct intake *in, struct err *e)
+int detector_load_watchlists(struct detector *d, struct store *st, const struct actor *who,
+			     size_t *count, struct err *e)
 {
 	struct ioc_set *set = NULL;
 	size_t n = 0;
 	int rc = ioc_set_new(&set, e);
 
+	if (count)
+		*count = 0;
 	if (!rc)
-		rc = watchlist_load(in->st, &in->actor, NULL, set, &n, e);
+		rc = watchlist_load(st, who, NULL, set, &n, e);
 	if (rc || n == 0) {
 		ioc_set_free(set);
 		return rc;
 	}
-	log_info("detection: %zu indicators from the watchlists", ioc_set_count(set));
-	return detector_set_watchlist(in->det, set, e);
+	if (count)
+		*count = ioc_set_count(set);
+	return detector_set_watchlist(d, set, e);
+}
+
+/* Every stored watchlist into the server's detector (none is fine). */
+static int load_watchlists(struct intake *in, struct err *e)
+{
+	size_t n = 0;
+	int rc = detector_load_watchlists(in->det, in->st, &in->actor, &n, e);
+
+	if (!rc && n)
+		log_info("detection: %zu indicators from the watchlists", n);
+	return rc;
 }
 
 int intake_start(const struct intake_config *cfg, struct intake **out, struct err *e)
