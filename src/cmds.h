@@ -30,5 +30,8 @@ int cmd_evidence(int argc, char **argv, struct cli *c);
 int cmd_observable(int argc, char **argv, struct cli *c);
 int cmd_lessons(int argc, char **argv, struct cli *c);
 int cmd_metrics(int argc, char **argv, struct cli *c);
+/* cmd_suppress.c: alert suppress|unsuppress|suppressions and incident killchain */
+int cmd_alert_suppress(struct cli *c, const char *sub, int argc, char **argv);
+int cmd_incident_killchain(struct cli *c, int argc, char **argv);
 
 #endif
