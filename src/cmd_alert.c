@@ -62,15 +62,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 /* An alert id operand: a positive number. */
 static int alert_id(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 1)
-		return cli_usage_error(usage_main, "'%.40s' is not an alert id", s);
-	*out = v;
-	return 0;
+	return cmd_positive_id(usage_main, "an alert", s, out);
 }
 
 static void print_list(struct cli *c, json_t *items)

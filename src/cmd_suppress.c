@@ -116,8 +116,7 @@ static void print_suppressions(struct cli *c, json_t *items)
 	table_free(t);
 }
 
-/* A suppression id operand: a positive number. */
-static int suppression_id(const char *s, int64_t *out)
+int cmd_positive_id(const char *usage, const char *what, const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -125,7 +124,7 @@ static int suppression_id(const char *s, int64_t *out)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (!*s || *end || errno || v < 1)
-		return cli_usage_error(usage_suppress, "'%.40s' is not a suppression id", s);
+		return cli_usage_error(usage, "'%.40s' is not %s id", s, what);
 	*out = v;
 	return 0;
 }
@@ -157,7 +156,8 @@ static int run_suppress(struct cli *c, const char *sub, int argc, char **argv, s
 		return cli_usage_error(usage_suppress, "alert %s: expected one %s", sub,
 				       strcmp(sub, "suppress") == 0 ? "RULE id" : "SUPPRESSION id");
 	if (strcmp(sub, "unsuppress") == 0) {
-		if ((rc = suppression_id(argv[optind], &id)) || (rc = cli_open(c)))
+		if ((rc = cmd_positive_id(usage_suppress, "a suppression", argv[optind], &id)) ||
+		    (rc = cli_open(c)))
 			return rc;
 		if (suppression_remove(c->st, &c->actor, id, &c->err))
 			return cli_fail(c);
