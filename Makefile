@@ -26,7 +26,8 @@ WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i1
          src/web/api_evidence.c src/web/page_evidence.c \
          src/web/api_notify.c src/web/page_contact.c src/web/page_notify.c \
          src/web/svg.c src/web/api_observable.c src/web/api_metrics.c src/web/page_observable.c \
-         src/web/page_lessons.c src/web/page_metrics.c
+         src/web/page_lessons.c src/web/page_metrics.c \
+         src/web/page_suppress.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
          src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c \
          src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \
@@ -34,7 +35,7 @@ CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_inciden
          src/cmd_evidence.c \
          src/cmd_contact.c src/cmd_notify.c \
          src/cmd_observable.c src/cmd_lessons.c src/cmd_metrics.c \
-         src/cmd_demo.c
+         src/cmd_demo.c src/cmd_suppress.c
 LIBSRC = $(UTIL) $(STORE) $(IR) $(DETECT) $(MAIL) $(WEB) $(CMDS)
 MAIN   = src/main.c
 

@@ -9,7 +9,8 @@
 # from IRDESK_CORPUS (default ../shared/data). BENCH=store, BENCH=http or
 # BENCH=detect runs only that one (BENCH=pg: bench_pg.sh, PostgreSQL beside SQLite;
 # BENCH=ioc: bench_ioc, the IOC sweep against grep -F -f; BENCH=evidence:
-# bench/evidence.sh, evidence upload and verify against sha256sum).
+# bench/evidence.sh, evidence upload and verify against sha256sum;
+# BENCH=intake: bench_intake.sh, events into alerts through a real server).
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -148,6 +149,16 @@ if [ "$which" = all ] || [ "$which" = evidence ]; then
 	rc_evidence=$(report evidence "$(cat "$rcfile")" "$out")
 fi
 
+# Intake end to end (bench_intake.sh, issue 6): HTTP and TCP syslog into alerts.
+rc_intake=0
+if [ "$which" = all ] || [ "$which" = intake ]; then
+	[ "$which" = all ] && echo
+	out=bench/out/intake.txt
+	{ bench/bench_intake.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+	rc_intake=$(report intake "$(cat "$rcfile")" "$out")
+fi
+
+[ "$rc_intake" -ne 0 ] && exit "$rc_intake"
 [ "$rc_evidence" -ne 0 ] && exit "$rc_evidence"
 [ "$rc_mail" -ne 0 ] && exit "$rc_mail"
 [ "$rc_store" -ne 0 ] && exit "$rc_store"

@@ -18,6 +18,7 @@ static const char usage_main[] =
 	"       irdesk alert show ALERT\n"
 	"       irdesk alert triage ALERT false_positive|benign|promote|attach\n"
 	"                         [--reason TEXT] [--incident ID]\n"
+	"       irdesk alert suppress|unsuppress|suppressions ... (irdesk alert suppress --help)\n"
 	"\n"
 	"  status: " ALERT_STATUSES "\n"
 	"  level:  " ALERT_LEVELS "\n"
@@ -61,15 +62,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 /* An alert id operand: a positive number. */
 static int alert_id(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < 1)
-		return cli_usage_error(usage_main, "'%.40s' is not an alert id", s);
-	*out = v;
-	return 0;
+	return cmd_positive_id(usage_main, "an alert", s, out);
 }
 
 static void print_list(struct cli *c, json_t *items)
@@ -172,7 +165,8 @@ int cmd_alert(int argc, char **argv, struct cli *c)
 	int rc;
 
 	if (argc < 2)
-		return cli_usage_error(usage_main, "missing alert command (list, show, triage)");
+		return cli_usage_error(usage_main, "missing alert command (list, show, triage, "
+				       "suppress, unsuppress, suppressions)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_main, stdout);
 		return 0;
@@ -180,6 +174,9 @@ int cmd_alert(int argc, char **argv, struct cli *c)
 	sub = argv[1];
 	argc--;
 	argv++;
+	if (strcmp(sub, "suppress") == 0 || strcmp(sub, "unsuppress") == 0 ||
+	    strcmp(sub, "suppressions") == 0)
+		return cmd_alert_suppress(c, sub, argc, argv);
 	memset(&o, 0, sizeof(o));
 	if ((rc = cli_parse(c, argc, argv, longopts, usage_main, on_opt, &o)) >= 0)
 		return rc;
@@ -250,5 +247,6 @@ int cmd_alert(int argc, char **argv, struct cli *c)
 		json_decref(out);
 		return 0;
 	}
-	return cli_usage_error(usage_main, "unknown alert command '%s' (list, show, triage)", sub);
+	return cli_usage_error(usage_main, "unknown alert command '%s' (list, show, triage, "
+			       "suppress, unsuppress, suppressions)", sub);
 }

@@ -26,7 +26,8 @@ static const char usage_main[] =
 	"       irdesk incident note ID TEXT [--kind KIND] [--at TIME]\n"
 	"       irdesk incident member ID [USER ROLE | USER --remove]\n"
 	"       irdesk incident item ID [KEY=VALUE...]\n"
-	"       irdesk incident threat ID YEAR:KEY... [--remove]\n";
+	"       irdesk incident threat ID YEAR:KEY... [--remove]\n"
+	"       irdesk incident killchain ID [PHASE [--unmark] [--note TEXT]]\n";
 
 static const char usage_fields[] =
 	"\nfield options (new and set):\n"
@@ -774,6 +775,7 @@ int cmd_incident(int argc, char **argv, struct cli *c)
 		{ "new", sub_new }, { "list", sub_list }, { "show", sub_show }, { "set", sub_set },
 		{ "move", sub_move }, { "note", sub_note }, { "member", sub_member },
 		{ "item", sub_item }, { "threat", sub_threat },
+		{ "killchain", cmd_incident_killchain },
 	};
 
 	if (argc < 2)

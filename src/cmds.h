@@ -5,6 +5,8 @@
 #ifndef IRDESK_CMDS_H
 #define IRDESK_CMDS_H
 
+#include <stdint.h>
+
 struct cli;
 
 int cmd_init(int argc, char **argv, struct cli *c);
@@ -31,5 +33,10 @@ int cmd_observable(int argc, char **argv, struct cli *c);
 int cmd_lessons(int argc, char **argv, struct cli *c);
 int cmd_metrics(int argc, char **argv, struct cli *c);
 int cmd_demo(int argc, char **argv, struct cli *c);
+/* cmd_suppress.c: alert suppress|unsuppress|suppressions and incident killchain */
+int cmd_alert_suppress(struct cli *c, const char *sub, int argc, char **argv);
+int cmd_incident_killchain(struct cli *c, int argc, char **argv);
+/* A positive id operand into *out; otherwise a usage error "'S' is not WHAT id". */
+int cmd_positive_id(const char *usage, const char *what, const char *s, int64_t *out);
 
 #endif

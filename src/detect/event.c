@@ -929,12 +929,14 @@ fail:
 int event_decode(struct event *e, const char *json, size_t len, enum event_profile profile,
 		 struct err *err)
 {
-	size_t next;
+	size_t next = 0;
 	int rc = event_decode_at(e, json, len, 0, profile, &next, err);
-	const char *p = json + next, *end = json + len;
+	const char *p, *end = json + len;
 
+	/* next is set only on success: no pointer from it before that. */
 	if (rc)
 		return rc;
+	p = json + next;
 	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
 		p++;
 	if (p < end) {

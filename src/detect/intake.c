@@ -23,6 +23,7 @@
 /* The detector */
 
 #define MATCHES_MAX 256 /* rules recorded per event; more are counted, not kept */
+#define CORR_GROUP_MAX 200 /* bytes of a correlation's group shown in its alert title */
 #define IOC_HITS_MAX 64 /* indicators recorded per event */
 
 struct ioc_found {
@@ -37,6 +38,7 @@ struct detector {
 	const struct sigma_rule *hits[MATCHES_MAX];
 	size_t nhits, nmatches;
 	const struct sigma_rule *fired[MATCHES_MAX];   /* correlations that fired on the event */
+	char fired_group[MATCHES_MAX][CORR_GROUP_MAX]; /* their group-by values, "name=value, ..." */
 	size_t nfired;
 	struct ioc_set *iocs;          /* IOC watchlists, NULL: none */
 	struct ioc_scratch *ioc_scratch;
@@ -139,6 +141,17 @@ static const char *const process_fields[] = { "Image", "NewProcessName", "Proces
 					      "Application", "process.executable", "process",
 					      NULL };
 
+/* s[0..len) into out[n], cut at a UTF-8 boundary to fit. */
+static void copy_cut(char *out, size_t n, const char *s, size_t len)
+{
+	size_t k = len < n - 1 ? len : n - 1;
+
+	while (k < len && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	memcpy(out, s, k);
+	out[k] = '\0';
+}
+
 /* The value of the first non-empty field of names into out (cut to fit). */
 static void entity(const struct event *ev, const char *const *names, char *out, size_t n)
 {
@@ -148,12 +161,7 @@ static void entity(const struct event *ev, const char *const *names, char *out, 
 		const struct event_field *f = event_find(ev, *names, len,
 							 event_name_hash(*names, len), &pos);
 		if (f && f->value_len && f->type != EV_NULL) {
-			size_t k = f->value_len < n - 1 ? f->value_len : n - 1;
-			/* Cut at a UTF-8 boundary. */
-			while (k < f->value_len && k > 0 && ((unsigned char)f->value[k] & 0xC0) == 0x80)
-				k--;
-			memcpy(out, f->value, k);
-			out[k] = '\0';
+			copy_cut(out, n, f->value, f->value_len);
 			return;
 		}
 	}
@@ -163,17 +171,19 @@ static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group,
 {
 	struct detector *d = ctx;
 
-	(void)group;
 	(void)time;
-	if (d->nfired < MATCHES_MAX)
+	if (d->nfired < MATCHES_MAX) {
+		copy_cut(d->fired_group[d->nfired], sizeof(d->fired_group[0]), group ? group : "",
+			 group ? strlen(group) : 0);
 		d->fired[d->nfired++] = corr;
+	}
 }
 
 int detector_event(struct detector *d, struct store *st, const struct actor *who,
 		   const struct event *ev, int64_t window, struct intake_stats *stats,
 		   struct err *e)
 {
-	char host[256], user[256], ip[64], proc[1024];
+	char host[256], user[256], ip[64], proc[1024], corr_title[1024];
 	int rc = 0;
 
 	d->nhits = d->nmatches = d->nfired = d->nioc = 0;
@@ -210,6 +220,12 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 		in.source = "sigma";
 		in.rule_id = sigma_rule_id(r);
 		in.title = sigma_rule_title(r);
+		/* A correlation's alert names its group ("TargetUserName=bob"). */
+		if (i >= d->nhits && d->fired_group[i - d->nhits][0]) {
+			snprintf(corr_title, sizeof(corr_title), "%s (%s)", in.title ? in.title : in.rule_id,
+				 d->fired_group[i - d->nhits]);
+			in.title = corr_title;
+		}
 		in.level = sigma_rule_level(r);
 		in.tags = sigma_rule_tags(r);
 		in.host = host;
@@ -391,21 +407,35 @@ static void intake_free(struct intake *in)
 	free(in);
 }
 
-/* Every stored watchlist into the detector (none is fine). */
-static int load_watchlists(struct intake *in, struct err *e)
+int detector_load_watchlists(struct detector *d, struct store *st, const struct actor *who,
+			     size_t *count, struct err *e)
 {
 	struct ioc_set *set = NULL;
 	size_t n = 0;
 	int rc = ioc_set_new(&set, e);
 
+	if (count)
+		*count = 0;
 	if (!rc)
-		rc = watchlist_load(in->st, &in->actor, NULL, set, &n, e);
+		rc = watchlist_load(st, who, NULL, set, &n, e);
 	if (rc || n == 0) {
 		ioc_set_free(set);
 		return rc;
 	}
-	log_info("detection: %zu indicators from the watchlists", ioc_set_count(set));
-	return detector_set_watchlist(in->det, set, e);
+	if (count)
+		*count = ioc_set_count(set);
+	return detector_set_watchlist(d, set, e);
+}
+
+/* Every stored watchlist into the server's detector (none is fine). */
+static int load_watchlists(struct intake *in, struct err *e)
+{
+	size_t n = 0;
+	int rc = detector_load_watchlists(in->det, in->st, &in->actor, &n, e);
+
+	if (!rc && n)
+		log_info("detection: %zu indicators from the watchlists", n);
+	return rc;
 }
 
 int intake_start(const struct intake_config *cfg, struct intake **out, struct err *e)

@@ -48,6 +48,13 @@ void detector_free(struct detector *d);
  */
 struct ioc_set;
 int detector_set_watchlist(struct detector *d, struct ioc_set *set, struct err *e);
+/*
+ * Every IOC watchlist stored in st (read as who) into d through
+ * detector_set_watchlist; none stored is fine. *count (may be NULL): the
+ * indicators loaded.
+ */
+int detector_load_watchlists(struct detector *d, struct store *st, const struct actor *who,
+			     size_t *count, struct err *e);
 
 /* Rules loaded and rejected. */
 size_t detector_loaded(const struct detector *d);

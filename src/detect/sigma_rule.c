@@ -915,6 +915,11 @@ static int parse_timespan(const char *s, long long *out)
 	return 0;
 }
 
+static int upper_only(enum numop op)
+{
+	return op == N_LT || op == N_LTE;
+}
+
 static int compile_correlation(struct rbuild *b, const struct ynode *c, struct sigma_rule *r)
 {
 	static const char *const types[] = { "event_count", "value_count", "temporal",
@@ -936,6 +941,9 @@ static int compile_correlation(struct rbuild *b, const struct ynode *c, struct s
 	if (t == sizeof(types) / sizeof(types[0]))
 		return reject(b, "correlation: unknown type '%.40s'", type);
 	k->type = (enum corr_type)t;
+	if (k->type == CT_VALUE_PERCENTILE)
+		return reject(b, "correlation: value_percentile is not evaluated (not in the Sigma "
+			      "correlation specification 2.0, which leaves its meaning open)");
 	k->rules = string_list(b, ynode_get(c, "rules"), &k->nrules);
 	if (!k->nrules)
 		return reject(b, "correlation: missing rules");
@@ -974,6 +982,9 @@ static int compile_correlation(struct rbuild *b, const struct ynode *c, struct s
 		}
 		if (!nops)
 			return reject(b, "correlation: condition needs gt, gte, lt, lte or eq");
+		if (upper_only(k->cop) && (!k->has2 || upper_only(k->cop2)))
+			return reject(b, "correlation: a condition of only lt/lte (at most N) is decided "
+				      "when the window closes, which is not evaluated; give gt, gte or eq");
 	} else if (k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED) {
 		k->cop = N_GTE;   /* all referenced rules */
 		k->cval = (double)k->nrules;

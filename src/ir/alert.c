@@ -995,6 +995,24 @@ int killchain_get(struct store *st, const struct actor *who, const char *hid, js
 	return 0;
 }
 
+/* A mark by hand is a fact of the incident: on its timeline, with both labels. */
+static int killchain_timeline(struct store *st, const struct actor *who, int64_t id, int p,
+			      int marked, const char *note, struct err *e)
+{
+	struct buf text = BUF_INIT;
+	int rc;
+
+	buf_addf(&text, "Kill chain: %s (%s) %s by hand", killchain_phase_label(p, "en"),
+		 killchain_phase_label(p, "ja"), marked ? "marked" : "unmarked");
+	if (note && *note)
+		buf_addf(&text, ": %s", note);
+	rc = buf_error(&text) ? err_set(e, ERR_NOMEM, "out of memory")
+			      : timeline_append(st, who, id, TLK_OBSERVATION, who->now, text.data,
+						NULL, e);
+	buf_release(&text);
+	return rc;
+}
+
 int killchain_mark(struct store *st, const struct actor *who, const char *hid, const char *phase,
 		   int marked, const char *note, struct err *e)
 {
@@ -1037,6 +1055,8 @@ int killchain_mark(struct store *st, const struct actor *who, const char *hid, c
 	rc = stmt_exec(s, e);
 	if (!rc)
 		rc = incident_touch(st, who, id, e);
+	if (!rc)
+		rc = killchain_timeline(st, who, id, p, marked, note, e);
 	if (!rc) {
 		after = json_pack("{s:s,s:b,s:s}", "phase", killchain_phase_name(p), "marked", marked,
 				  "note", note ? note : "");

@@ -262,6 +262,8 @@ static int get_health(struct request *rq, struct response *rs)
 				  "truncated", (json_int_t)ss.truncated,
 				  "oversize", (json_int_t)ss.oversize));
 	}
+	if (body && http_intake(rq->srv))
+		json_object_set_new(body, "detection", api_intake_health(http_intake(rq->srv)));
 	return resp_json(rs, ok ? 200 : 503, body);
 }
 

@@ -113,6 +113,8 @@ int api_suppression_add(struct request *rq, struct response *rs);
 int api_suppression_remove(struct request *rq, struct response *rs);
 int api_killchain_get(struct request *rq, struct response *rs);
 int api_killchain_mark(struct request *rq, struct response *rs);
+struct intake;
+json_t *api_intake_health(struct intake *in); /* the "detection" object of health */
 
 /* Users, audit log, tokens and one's own account (web/api_admin.c). */
 int api_user_list(struct request *rq, struct response *rs);

@@ -62,6 +62,20 @@ int api_events_post(struct request *rq, struct response *rs)
 	return resp_json(rs, 202, o);
 }
 
+/* The detection worker's counters, for GET /api/v1/health. */
+json_t *api_intake_health(struct intake *in)
+{
+	struct intake_stats st;
+	size_t queued = 0;
+
+	intake_get_stats(in, &st, &queued);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "queued", (json_int_t)queued,
+			 "events", (json_int_t)st.events, "matches", (json_int_t)st.matches,
+			 "alerts", (json_int_t)st.created, "deduplicated",
+			 (json_int_t)st.deduplicated, "suppressed", (json_int_t)st.suppressed,
+			 "failed", (json_int_t)st.failed);
+}
+
 /* GET /api/v1/alerts?status=&level=&rule=&incident=&limit=&cursor= */
 int api_alert_list(struct request *rq, struct response *rs)
 {

@@ -133,7 +133,8 @@ int page_alert_list(struct request *rq, struct response *rs)
 	if (rc)
 		return rc;
 	page_begin(rq, &b, page_t(rq, "nav.alerts"));
-	html_printf(&b, "<div class=\"titlebar\"><h1>%s</h1></div>", page_t(rq, "nav.alerts"));
+	html_printf(&b, "<div class=\"titlebar\"><h1>%s</h1><a href=\"/suppressions\">%s</a></div>",
+		    page_t(rq, "nav.alerts"), page_t(rq, "suppress.title"));
 	pg_done_notice(rq, &b);
 	buf_adds(&b, "<form method=\"get\" action=\"/alerts\" class=\"filters\">");
 	select_of(rq, &b, "status", "alerts.status.", statuses, f.status);
@@ -193,6 +194,24 @@ int page_alert_list(struct request *rq, struct response *rs)
 	json_decref(items);
 	page_end(rq, &b);
 	return page_send(rs, &b);
+}
+
+/* A link to the suppression form, filled with the alert's rule and host. */
+static void suppress_link(struct request *rq, struct buf *b, json_t *a)
+{
+	struct buf href = BUF_INIT;
+	const char *host = json_str(json_object_get(a, "entities"), "host");
+
+	if (!role_may(rq->actor.role, ACT_ALERT_SUPPRESS) || rq->actor.external)
+		return;
+	buf_adds(&href, "/suppressions?rule=");
+	url_esc(&href, json_str(a, "rule"));
+	if (host && *host) {
+		buf_adds(&href, "&entity=host&value=");
+		url_esc(&href, host);
+	}
+	html_printf(b, "<p><a href=\"%s\">%s</a></p>", href.data, page_t(rq, "suppress.link"));
+	buf_release(&href);
 }
 
 static int render_alert(struct request *rq, struct response *rs, unsigned status, const char *msg)
@@ -257,6 +276,7 @@ static int render_alert(struct request *rq, struct response *rs, unsigned status
 				    json_str(ent, names[i]));
 	buf_adds(&b, "</tbody></table>");
 	triage_forms(rq, &b, a, 0);
+	suppress_link(rq, &b, a);
 	buf_adds(&b, "</section>");
 	html_printf(&b, "<section class=\"card\"><h2>%s%s</h2>", page_t(rq, "alerts.event"),
 		    json_is_true(json_object_get(a, "event_truncated")) ? page_t(rq, "alerts.cut") : "");

@@ -55,6 +55,10 @@ int page_alert_list(struct request *rq, struct response *rs);
 int page_alert_show(struct request *rq, struct response *rs);
 int page_alert_triage(struct request *rq, struct response *rs);
 int page_incident_killchain(struct request *rq, struct response *rs);
+/* Alert suppressions (web/page_suppress.c). */
+int page_suppressions(struct request *rq, struct response *rs);
+int page_suppression_add(struct request *rq, struct response *rs);
+int page_suppression_remove(struct request *rq, struct response *rs);
 /*
  * The kill-chain bar of incident hid (seven phases, detected and manual
  * marks apart); may_mark adds the forms to mark or unmark a phase. Prints

@@ -5,7 +5,8 @@
 # --time-field names), printed like a match with the correlation's id; the
 # failed-logon rule itself is not printed (no generate: true). `irdesk
 # ingest` (the detector the server's intake worker runs) records the firing
-# as an alert with source sigma and the correlation's title and level.
+# as an alert with source sigma, the correlation's title (with its group)
+# and level. A condition of only lt/lte and value_percentile are rejected.
 . "$(dirname "$0")/lib.sh"
 
 BASE_ID=7c1e0a52-3f0e-4c47-9d3a-5b2f1e6a9c01
@@ -81,7 +82,18 @@ test_expect_success 'ingest makes an alert of the firing, not of the silent rule
 	irdesk ingest --rules rules.yml logons.json > /dev/null &&
 	[ "$(db_sql "SELECT count(*) FROM alerts")" = 1 ] &&
 	[ "$(db_sql "SELECT source || '\''|'\'' || rule_id || '\''|'\'' || title || '\''|'\'' || level FROM alerts")" = \
-		"sigma|$CORR_ID|Many failed logons|high" ]
+		"sigma|$CORR_ID|Many failed logons (TargetUserName=bob)|high" ] &&
+	irdesk --json alert list | jq -r ".items[0].title" | grep -qx "Many failed logons (TargetUserName=bob)"
+'
+
+test_expect_success 'correlations that cannot be evaluated are rejected with the reason' '
+	sed "s/        gte: 3/        lt: 3/" rules.yml >lt.yml &&
+	sed "s/        gte: 3/        gte: 1\n        lte: 3/" rules.yml >range.yml &&
+	sed "s/type: event_count/type: value_percentile/; s/        gte: 3/        field: Image\n        lte: 1/" rules.yml >pct.yml &&
+	expect_code 0 irdesk rules check lt.yml range.yml pct.yml &&
+	grep "lt.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "rejected: correlation: a condition of only lt/lte" &&
+	grep "range.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "loaded" &&
+	grep "pct.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "rejected: correlation: value_percentile is not evaluated"
 '
 
 test_done

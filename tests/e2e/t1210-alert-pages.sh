@@ -3,7 +3,8 @@
 # them: the queue with filters and only the legal triage forms, an alert
 # page with its matched event escaped, triage by form (CSRF required), the
 # dashboard's count of new alerts, and the kill-chain bar on the incident
-# page (detected apart from manual, Japanese and English labels).
+# page (detected apart from manual, Japanese and English labels), and the
+# suppressions page (list, prefilled form from an alert, add and remove by form).
 . "$(dirname "$0")/lib.sh"
 
 DATA=$TEST_TOP/tests/data/alert
@@ -99,6 +100,51 @@ test_expect_success 'the incident page shows the kill-chain bar: detected apart 
 	[ "$(post "/incidents/$inc/killchain" "$TEST_DIR/vic" "csrf=$tok" phase=delivery marked=0)" = 403 ] &&
 	[ "$(get "/incidents/$inc" "$TEST_DIR/vic")" = 200 ] && body_has "kc-phase kc-manual" &&
 	body_lacks "action=\"/incidents/$inc/killchain\""
+'
+
+test_expect_success 'suppressions page: listed for readers, the form only for who may suppress' '
+	echo "$PW" | irdesk user add mia --role incident_manager --password-stdin > /dev/null &&
+	up && signin mia "$TEST_DIR/mia" &&
+	[ "$(get /alerts "$TEST_DIR/mia")" = 200 ] && body_has "href=\"/suppressions\"" &&
+	id=$(irdesk --json alert list --rule 0b1c2d3e-0000-4000-8000-000000000002 | jq -r ".items[0].id") &&
+	[ "$(get "/alerts/$id" "$TEST_DIR/mia")" = 200 ] &&
+	body_has "/suppressions?rule=0b1c2d3e-0000-4000-8000-000000000002&amp;entity=host&amp;value=WS02" &&
+	[ "$(get "/alerts/$id" "$TEST_DIR/hana")" = 200 ] && body_lacks "/suppressions?rule=" &&
+	[ "$(get "/suppressions?rule=0b1c2d3e-0000-4000-8000-000000000002&entity=host&value=WS02" "$TEST_DIR/mia")" = 200 ] &&
+	body_has "No suppressions." && body_has "action=\"/suppressions\"" &&
+	body_has "value=\"WS02\"" && body_has "<option value=\"host\" selected>" &&
+	[ "$(get /suppressions "$TEST_DIR/hana")" = 200 ] && body_lacks "action=\"/suppressions\"" &&
+	[ "$(get /suppressions "$TEST_DIR/ext")" = 403 ]
+'
+
+test_expect_success 'suppressions by form: CSRF and a reason required, escaped, removed again' '
+	up && [ "$(get /suppressions "$TEST_DIR/mia")" = 200 ] && tok=$(csrf) &&
+	R=0b1c2d3e-0000-4000-8000-000000000002 &&
+	[ "$(post /suppressions "$TEST_DIR/mia" "rule=$R" "reason=x")" = 403 ] &&
+	[ "$(post /suppressions "$TEST_DIR/mia" "csrf=$tok" "rule=$R" entity=host value=WS02)" = 422 ] &&
+	body_has "reason" && body_has "value=\"WS02\"" &&
+	[ "$(post /suppressions "$TEST_DIR/mia" "csrf=$tok" "rule=$R" expires=someday "reason=r")" = 422 ] &&
+	[ "$(irdesk --json alert suppressions | jq length)" = 0 ] &&
+	[ "$(get /suppressions "$TEST_DIR/hana")" = 200 ] &&
+	[ "$(post /suppressions "$TEST_DIR/hana" "csrf=$(csrf)" "rule=$R" "reason=r")" = 403 ] &&
+	[ "$(post /suppressions "$TEST_DIR/mia" "csrf=$tok" "rule=$R" entity=host value=WS02 \
+		expires=now+7d "reason=lab <machine>")" = 303 ] &&
+	[ "$(location)" = "/suppressions?done=suppression_added" ] &&
+	[ "$(get /suppressions "$TEST_DIR/hana")" = 200 ] &&
+	body_has "lab &lt;machine&gt;" && body_lacks "lab <machine>" && body_has "<td>ws02</td>" &&
+	sid=$(irdesk --json alert suppressions | jq -r ".[0].id") &&
+	[ "$(post "/suppressions/$sid/remove" "$TEST_DIR/hana" "csrf=$(csrf)")" = 403 ] &&
+	[ "$(get /suppressions "$TEST_DIR/mia")" = 200 ] && tok=$(csrf) &&
+	[ "$(post "/suppressions/$sid/remove" "$TEST_DIR/mia" "csrf=$tok")" = 303 ] &&
+	[ "$(get "$(location)" "$TEST_DIR/mia")" = 200 ] &&
+	body_has "The suppression was removed." && body_has "No suppressions." &&
+	[ "$(post "/suppressions/$sid/remove" "$TEST_DIR/mia" "csrf=$tok")" = 404 ] &&
+	[ "$(db_sql "SELECT count(*) FROM audit_log WHERE action LIKE '\''suppression.%'\''")" = 2 ]
+'
+
+test_expect_success 'the suppressions page in Japanese' '
+	up && [ "$(get /suppressions "$TEST_DIR/mia" -H "Accept-Language: ja")" = 200 ] &&
+	body_has "抑制ルール" && body_has "抑制ルールはありません。"
 '
 
 test_expect_success 'the server log has no sanitizer report or internal error' '

@@ -127,4 +127,15 @@ test_expect_success 'a repeat on the same host folds, another host makes a new a
 	kill -TERM "$PID" && [ "$(wait_exit)" = 0 ]
 '
 
+test_expect_success 'irdesk ingest matches the stored lists offline too' '
+	n=$(db_sql "SELECT count(*) FROM alerts WHERE source = '\''ioc'\''") &&
+	printf "%s\n" "{\"EventID\":3,\"Computer\":\"ws77\",\"DestinationIp\":\"203.0.113.7\"}" > ingest.json &&
+	irdesk ingest --rules "$RULES" --json ingest.json > out.json &&
+	jq -e ".events == 1 and .alerts == 1" out.json > /dev/null &&
+	[ "$(db_sql "SELECT count(*) FROM alerts WHERE source = '\''ioc'\''")" = $((n + 1)) ] &&
+	irdesk --json alert list --rule "ioc:ip:203.0.113.7" > list.json &&
+	[ "$(jq -r ".items[0].entities.host" list.json)" = ws77 ] &&
+	[ "$(jq -r ".items[0].level" list.json)" = high ]
+'
+
 test_done
