@@ -129,7 +129,7 @@ static int report_diff_cmd(struct cli *c, const char **ops, int nops)
 {
 	struct buf out = BUF_INIT;
 	enum report_kind kind;
-	int64_t v1, v2;
+	int64_t v1 = 0, v2 = 0;
 	int rc;
 
 	if (nops != 5)
@@ -158,7 +158,7 @@ int cmd_report(int argc, char **argv, struct cli *c)
 	const char *ops[5];
 	json_t *v;
 	int rc, nops = 0;
-	int64_t version;
+	int64_t version = 0;
 
 	rc = cli_parse_operands(c, argc, argv, opts, usage, on_opt, &o, ops, 5, &nops);
 	if (rc >= 0)
