@@ -329,6 +329,8 @@ int store_copy(struct store *from, struct store *to,
 		if (!rc && progress)
 			progress(ctx, tables[i].name, rows);
 	}
+	if (!rc && to->drv->analyze)
+		rc = to->drv->analyze(to, e);
 	if (rc)
 		store_rollback(to);
 	else

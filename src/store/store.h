@@ -60,6 +60,10 @@ struct store_driver {
 	 * generated id of table's id column follow them. NULL when the backend
 	 * does that by itself (SQLite's rowid). */
 	int (*ids_follow)(struct store *st, const char *table, struct err *e);
+	/* After a bulk write (store_copy), inside its transaction: refresh the
+	 * planner's statistics so that the first queries are planned on them.
+	 * NULL when the backend needs none. */
+	int (*analyze)(struct store *st, struct err *e);
 	/* The migrations folder name under data/sql/ ("sqlite"). */
 	const char *migrations;
 };

@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -618,6 +619,12 @@ static int text_common(struct pg_store *p, const char *pattern)
 	return common;
 }
 
+/* ANALYZE may run in a transaction; it reads the rows the transaction wrote. */
+static int pg_analyze(struct store *st, struct err *e)
+{
+	return run_simple((struct pg_store *)st, "ANALYZE", e);
+}
+
 /*
  * Substring search with ILIKE over the same expression the migration
  * indexes with a pg_trgm GIN index (data/sql/pg/0001_init.sql): the planner
@@ -625,17 +632,25 @@ static int text_common(struct pg_store *p, const char *pattern)
  * trigrams need no word boundaries) and rechecks every candidate, so short
  * terms are still right, only slower.
  *
- * The planner cannot tell a common term from a rare one (a pattern's
- * selectivity is a guess), so with the index it collects and sorts every
- * match even when the query walks the date index and stops at its LIMIT
- * (walk). For such a query a common term is written with "|| ''", an
- * expression the index does not cover: the planner then walks the date
- * index and tests each row, as SQLite does with "+id". The rows are the
- * same either way; only the plan differs.
+ * When the query walks the date index and stops at its LIMIT (walk), the
+ * best plan depends on how common the term is, which the planner can only
+ * guess (and not at all before the first ANALYZE, e.g. right after `irdesk
+ * db copy`), so text_common() samples the newest incidents and the
+ * condition is written to leave the planner one choice:
+ *   - a common term inside CASE, which the planner rates as true for half
+ *     the rows and the index does not cover: it walks incidents_created and
+ *     tests each row until the page is full;
+ *   - a rare term of three or more characters as "id = ANY (ARRAY(...))":
+ *     the index finds every match once, and they are fetched by id and
+ *     sorted;
+ *   - otherwise (or without walk) the plain condition, for the planner.
+ * The rows are the same either way; only the plan differs.
  */
 static int pg_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
 			 int walk, const char *term, struct buf *bind, int *nbind)
 {
+	static const char expr[] = "(%s.hid || ' ' || %s.title || ' ' || %s.summary) ILIKE ? ESCAPE '\\'";
+
 	if (strcmp(entity, "incidents") != 0)
 		return ERR_INVALID;
 	buf_reset(bind);
@@ -648,9 +663,17 @@ static int pg_text_match(struct store *st, struct buf *sql, const char *entity, 
 	buf_addch(bind, '%');
 	if (buf_error(bind))
 		return buf_error(bind);
-	walk = walk && text_common((struct pg_store *)st, bind->data);
-	buf_addf(sql, "(%s.hid || ' ' || %s.title || ' ' || %s.summary%s) ILIKE ? ESCAPE '\\'",
-		 alias, alias, alias, walk ? " || ''" : "");
+	if (walk && text_common((struct pg_store *)st, bind->data)) {
+		buf_adds(sql, "CASE WHEN ");
+		buf_addf(sql, expr, alias, alias, alias);
+		buf_adds(sql, " THEN true ELSE false END");
+	} else if (walk && utf8_count(term, strlen(term)) >= 3) {
+		buf_addf(sql, "%s.id = ANY (ARRAY(SELECT t.id FROM incidents t WHERE ", alias);
+		buf_addf(sql, expr, "t", "t", "t");
+		buf_adds(sql, "))");
+	} else {
+		buf_addf(sql, expr, alias, alias, alias);
+	}
 	*nbind = 1;
 	return buf_error(sql);
 }
@@ -668,6 +691,7 @@ const struct store_driver store_pg_driver = {
 	.column_count = pg_column_count,
 	.column_name = pg_column_name,
 	.ids_follow = pg_ids_follow,
+	.analyze = pg_analyze,
 	.is_null = pg_is_null,
 	.column_int = pg_column_int,
 	.column_text = pg_column_text,
