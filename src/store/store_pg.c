@@ -597,7 +597,7 @@ static int pg_ids_follow(struct store *st, const char *table, struct err *e)
 
 /*
  * 1 when pattern (an ILIKE pattern) matches at least TEXT_COMMON of the
- * newest 1000 incidents: a walk of the date index, about a millisecond. On
+ * newest 1000 incidents: a walk of the date index, a few milliseconds. On
  * any failure 0: the index form is right for every term, only slower for
  * common ones, and the query itself will report a lost connection.
  */
@@ -637,19 +637,20 @@ static int pg_analyze(struct store *st, struct err *e)
  * guess (and not at all before the first ANALYZE, e.g. right after `irdesk
  * db copy`), so text_common() samples the newest incidents and the
  * condition is written to leave the planner one choice:
- *   - a common term inside CASE, which the planner rates as true for half
- *     the rows and the index does not cover: it walks incidents_created and
- *     tests each row until the page is full;
- *   - a rare term of three or more characters as "id = ANY (ARRAY(...))":
- *     the index finds every match once, and they are fetched by id and
- *     sorted;
- *   - otherwise (or without walk) the plain condition, for the planner.
+ *   - a common term, or one shorter than a trigram (which no index finds),
+ *     inside CASE, which the planner rates as true for half the rows and
+ *     the index does not cover: it walks incidents_created and tests each
+ *     row until the page is full;
+ *   - a rare term as "id = ANY (ARRAY(...))": the index finds every match
+ *     once, and they are fetched by id and sorted;
+ *   - without walk the plain condition, for the planner.
  * The rows are the same either way; only the plan differs.
  */
 static int pg_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
 			 int walk, const char *term, struct buf *bind, int *nbind)
 {
 	static const char expr[] = "(%s.hid || ' ' || %s.title || ' ' || %s.summary) ILIKE ? ESCAPE '\\'";
+	int short_term;
 
 	if (strcmp(entity, "incidents") != 0)
 		return ERR_INVALID;
@@ -663,11 +664,13 @@ static int pg_text_match(struct store *st, struct buf *sql, const char *entity, 
 	buf_addch(bind, '%');
 	if (buf_error(bind))
 		return buf_error(bind);
-	if (walk && text_common((struct pg_store *)st, bind->data)) {
+	/* A term shorter than a trigram has no index to look it up in: walk. */
+	short_term = utf8_count(term, strlen(term)) < 3;
+	if (walk && (short_term || text_common((struct pg_store *)st, bind->data))) {
 		buf_adds(sql, "CASE WHEN ");
 		buf_addf(sql, expr, alias, alias, alias);
 		buf_adds(sql, " THEN true ELSE false END");
-	} else if (walk && utf8_count(term, strlen(term)) >= 3) {
+	} else if (walk) {
 		buf_addf(sql, "%s.id = ANY (ARRAY(SELECT t.id FROM incidents t WHERE ", alias);
 		buf_addf(sql, expr, "t", "t", "t");
 		buf_adds(sql, "))");
