@@ -66,7 +66,7 @@ median_ms() {
 echo "2. incident list latency, whole command, median of $R (ms)"
 printf '   %-34s %10s %12s\n' query SQLite PostgreSQL
 for q in "list --limit 50" "list --state new --limit 50" "list --sort priority --limit 50" \
-	"list --text server --limit 50" "list --text 12345 --limit 50"; do
+	"list --text server --limit 50" "list --text kerberoast --limit 50" "list --text 12345 --limit 50"; do
 	# shellcheck disable=SC2086
 	printf '   %-34s %10s %12s\n' "$q" "$(median_ms --db "$SQ" incident $q)" "$(median_ms --db "$PG" incident $q)"
 done

@@ -190,6 +190,7 @@ static int lessons_action_cmd(int argc, char **argv, struct cli *c)
 	if (c->json) {
 		rc = json_print(task) ? cli_error(ERR_IO, "cannot write output") : 0;
 	} else {
+		rc = 0;
 		printf("added follow-up action %lld on %s: %s\n",
 		       (long long)json_integer_value(json_object_get(task, "id")),
 		       json_str(task, "incident"), json_str(task, "title"));

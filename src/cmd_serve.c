@@ -22,7 +22,8 @@ static const char usage[] =
 	"  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks one)\n"
 	"  --tls-cert PEM      serve HTTPS with this certificate chain (with --tls-key)\n"
 	"  --tls-key PEM       the certificate's private key\n"
-	"  --threads N         worker threads (default: one per core, at least 2)\n"
+	"  --threads N         worker threads (default: one per core, at least 2); each\n"
+	"                      holds one database connection, so this is the pool size\n"
 	"  --port-file PATH    write the port actually bound to PATH (for scripts)\n"
 	"  --rules PATH        Sigma rules for events sent to POST /api/v1/events: a file or\n"
 	"                      a folder of *.yml (repeatable; none: events are accepted and\n"
@@ -47,6 +48,17 @@ enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES,
        O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED };
 
 #define RULES_MAX 64
+
+/* Say how many database connections this node may open (docs/scaling.md). */
+static void log_pool(struct http_server *srv)
+{
+	struct http_db_pool pool;
+
+	http_db_pool(srv, &pool);
+	log_info("database connections: at most %d (a pool of %d for the %d worker threads, "
+		 "%d for detection, the scheduler and the main thread)", pool.node, pool.workers,
+		 pool.workers, pool.node - pool.workers);
+}
 
 struct opts {
 	const char *listen, *port_file, *cert, *key;
@@ -213,6 +225,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.tls_key = o.key;
 	cfg.evidence_dir = o.evidence_dir;
 	cfg.stream_max = o.max_upload;
+	/* Besides the workers': this thread's, the intake worker's, the scheduler's. */
+	cfg.db_others = 3;
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);
@@ -220,6 +234,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
 		 http_tls(srv) ? "https" : "http", o.listen, http_port(srv), c->db_url);
+	log_pool(srv);
 	if (o.port_file) {
 		FILE *f = fopen(o.port_file, "w");
 		if (!f || fprintf(f, "%d\n", http_port(srv)) < 0 || fclose(f) != 0) {

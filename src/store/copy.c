@@ -120,28 +120,146 @@ static void defer_release(struct deferred *d)
 	free(d->v);
 }
 
-/* The INSERT for the columns of src's current row into insert. */
-static int insert_sql(struct stmt *src, const char *table, struct buf *insert, struct err *e)
-{
-	int ncol = stmt_column_count(src);
+/*
+ * One table on its way: rows are kept (copied) until COPY_BATCH of them (at
+ * most STORE_PARAMS_MAX values) go in one multi-row INSERT, a round trip per
+ * batch instead of per row.
+ */
+#define COPY_BATCH 100
 
-	buf_addf(insert, "INSERT INTO %s (", table);
-	for (int c = 0; c < ncol; c++)
-		buf_addf(insert, "%s%s", c ? ", " : "", stmt_column_name(src, c));
-	buf_adds(insert, ") VALUES (");
-	for (int c = 0; c < ncol; c++)
-		buf_adds(insert, c ? ", ?" : "?");
-	buf_addch(insert, ')');
-	return buf_error(insert) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+struct copy_state {
+	const struct copy_table *t;
+	struct store *to;
+	struct buf head;      /* "INSERT INTO t (a, b) VALUES " */
+	struct buf full_sql;  /* the INSERT of a full batch */
+	char **vals;          /* per_batch × ncol values, NULL for SQL NULL */
+	int ncol, per_batch, in_batch;
+	int defcol, idcol;
+	struct deferred d;
+};
+
+/* The INSERT of nrows rows into sql. */
+static int insert_sql(const struct copy_state *cs, int nrows, struct buf *sql, struct err *e)
+{
+	buf_reset(sql);
+	buf_add(sql, cs->head.data, cs->head.len);
+	for (int r = 0; r < nrows; r++) {
+		buf_adds(sql, r ? ", (" : "(");
+		for (int c = 0; c < cs->ncol; c++)
+			buf_adds(sql, c ? ", ?" : "?");
+		buf_addch(sql, ')');
+	}
+	return buf_error(sql) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+}
+
+/* The first row tells the columns: find the special ones, size the batch. */
+static int copy_start(struct copy_state *cs, struct stmt *src, struct err *e)
+{
+	cs->ncol = stmt_column_count(src);
+	cs->per_batch = STORE_PARAMS_MAX / cs->ncol;
+	if (cs->per_batch > COPY_BATCH)
+		cs->per_batch = COPY_BATCH;
+	for (int c = 0; c < cs->ncol; c++) {
+		if (cs->t->deferred && strcmp(stmt_column_name(src, c), cs->t->deferred) == 0)
+			cs->defcol = c;
+		if (strcmp(stmt_column_name(src, c), "id") == 0)
+			cs->idcol = c;
+	}
+	buf_addf(&cs->head, "INSERT INTO %s (", cs->t->name);
+	for (int c = 0; c < cs->ncol; c++)
+		buf_addf(&cs->head, "%s%s", c ? ", " : "", stmt_column_name(src, c));
+	buf_adds(&cs->head, ") VALUES ");
+	cs->vals = calloc((size_t)(cs->per_batch * cs->ncol), sizeof(*cs->vals));
+	if (!cs->vals)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	return insert_sql(cs, cs->per_batch, &cs->full_sql, e);
+}
+
+static void batch_clear(struct copy_state *cs)
+{
+	for (int i = 0; i < cs->in_batch * cs->ncol; i++) {
+		free(cs->vals[i]);
+		cs->vals[i] = NULL;
+	}
+	cs->in_batch = 0;
+}
+
+/* Send the rows kept so far in one INSERT. */
+static int batch_send(struct copy_state *cs, struct err *e)
+{
+	struct buf part = BUF_INIT;
+	struct stmt *dst;
+	const char *sql = cs->full_sql.data;
+	int rc = 0;
+
+	if (!cs->in_batch)
+		return 0;
+	if (cs->in_batch < cs->per_batch) {
+		rc = insert_sql(cs, cs->in_batch, &part, e);
+		sql = part.data;
+	}
+	if (!rc)
+		rc = store_prepare(cs->to, sql, &dst, e);
+	for (int i = 0; !rc && i < cs->in_batch * cs->ncol; i++)
+		if (cs->vals[i] ? stmt_bind_text(dst, i + 1, cs->vals[i]) : stmt_bind_null(dst, i + 1)) {
+			stmt_done(dst);
+			rc = err_set(e, ERR_NOMEM, "out of memory");
+		}
+	if (!rc)
+		rc = stmt_exec(dst, e);
+	batch_clear(cs);
+	buf_release(&part);
+	return rc;
+}
+
+/* Keep src's current row; a full batch is sent. */
+static int copy_row(struct copy_state *cs, struct stmt *src, struct err *e)
+{
+	char **row = cs->vals + cs->in_batch++ * cs->ncol;
+
+	for (int c = 0; c < cs->ncol; c++) {
+		if (stmt_is_null(src, c))
+			continue;
+		if (c == cs->defcol) {
+			if (cs->idcol < 0 || defer_add(&cs->d, stmt_text(src, cs->idcol), stmt_text(src, c)))
+				return err_set(e, ERR_NOMEM, "out of memory");
+		} else if (!(row[c] = strdup(stmt_text(src, c)))) {
+			return err_set(e, ERR_NOMEM, "out of memory");
+		}
+	}
+	return cs->in_batch < cs->per_batch ? 0 : batch_send(cs, e);
+}
+
+/* Columns referring to the same table, written once every row is there. */
+static int copy_deferred(struct copy_state *cs, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	struct stmt *dst;
+	int rc = 0;
+
+	buf_addf(&sql, "UPDATE %s SET %s = ? WHERE id = ?", cs->t->name,
+		 cs->t->deferred ? cs->t->deferred : "id");
+	if (buf_error(&sql))
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < cs->d.n; i += 2) {
+		rc = store_prepare(cs->to, sql.data, &dst, e);
+		if (rc)
+			break;
+		stmt_bind_text(dst, 1, cs->d.v[i + 1]);
+		stmt_bind_text(dst, 2, cs->d.v[i]);
+		rc = stmt_exec(dst, e);
+	}
+	buf_release(&sql);
+	return rc;
 }
 
 static int copy_table(struct store *from, struct store *to, const struct copy_table *t,
 		      int64_t *rows, struct err *e)
 {
-	struct buf sql = BUF_INIT, insert = BUF_INIT;
-	struct deferred d = { 0 };
-	struct stmt *src = NULL, *dst;
-	int rc, ncol = 0, defcol = -1, idcol = -1;
+	struct copy_state cs = { .t = t, .to = to, .head = BUF_INIT, .full_sql = BUF_INIT, .defcol = -1, .idcol = -1 };
+	struct buf sql = BUF_INIT;
+	struct stmt *src = NULL;
+	int rc;
 
 	*rows = 0;
 	if (strcmp(t->name, "audit_head") == 0 &&
@@ -156,63 +274,28 @@ static int copy_table(struct store *from, struct store *to, const struct copy_ta
 	if (rc)
 		goto out;
 	while ((rc = stmt_step(src, e)) == 1) {
-		if (!insert.len) {
-			ncol = stmt_column_count(src);
-			for (int c = 0; c < ncol; c++) {
-				if (t->deferred && strcmp(stmt_column_name(src, c), t->deferred) == 0)
-					defcol = c;
-				if (strcmp(stmt_column_name(src, c), "id") == 0)
-					idcol = c;
-			}
-			if ((rc = insert_sql(src, t->name, &insert, e)))
-				break;
-		}
-		rc = store_prepare(to, insert.data, &dst, e);
-		if (rc)
+		if (!*rows && (rc = copy_start(&cs, src, e)))
 			break;
-		for (int c = 0; c < ncol; c++) {
-			if (stmt_is_null(src, c))
-				stmt_bind_null(dst, c + 1);
-			else if (c == defcol) {
-				stmt_bind_null(dst, c + 1);
-				if (idcol < 0 || defer_add(&d, stmt_text(src, idcol), stmt_text(src, c)))
-					rc = err_set(e, ERR_NOMEM, "out of memory");
-			} else
-				stmt_bind_text(dst, c + 1, stmt_text(src, c));
-		}
-		if (rc) {
-			stmt_done(dst);
-			break;
-		}
-		rc = stmt_exec(dst, e);
-		if (rc)
+		if ((rc = copy_row(&cs, src, e)))
 			break;
 		(*rows)++;
 	}
 	stmt_done(src);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < d.n; i += 2) {
-		buf_reset(&sql);
-		buf_addf(&sql, "UPDATE %s SET %s = ? WHERE id = ?", t->name, t->deferred);
-		rc = buf_error(&sql) ? err_set(e, ERR_NOMEM, "out of memory")
-				     : store_prepare(to, sql.data, &dst, e);
-		if (rc)
-			goto out;
-		stmt_bind_text(dst, 1, d.v[i + 1]);
-		stmt_bind_text(dst, 2, d.v[i]);
-		rc = stmt_exec(dst, e);
-		if (rc)
-			goto out;
-	}
-	if (t->identity && to->drv->ids_follow)
+	if (!rc)
+		rc = batch_send(&cs, e);
+	if (!rc)
+		rc = copy_deferred(&cs, e);
+	if (!rc && t->identity && to->drv->ids_follow)
 		rc = to->drv->ids_follow(to, t->name, e);
 out:
 	if (rc)
 		err_prefix(e, "copy %s", t->name);
-	defer_release(&d);
+	batch_clear(&cs);
+	free(cs.vals);
+	defer_release(&cs.d);
 	buf_release(&sql);
-	buf_release(&insert);
+	buf_release(&cs.head);
+	buf_release(&cs.full_sql);
 	return rc;
 }
 
@@ -246,6 +329,8 @@ int store_copy(struct store *from, struct store *to,
 		if (!rc && progress)
 			progress(ctx, tables[i].name, rows);
 	}
+	if (!rc && to->drv->analyze)
+		rc = to->drv->analyze(to, e);
 	if (rc)
 		store_rollback(to);
 	else

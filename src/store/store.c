@@ -430,5 +430,5 @@ void store_url_redact(const char *url, char *out, size_t size)
 int store_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
 		     int walk, const char *term, struct buf *bind, int *nbind)
 {
-	return st->drv->text_match(sql, entity, alias, walk, term, bind, nbind);
+	return st->drv->text_match(st, sql, entity, alias, walk, term, bind, nbind);
 }

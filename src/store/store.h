@@ -29,6 +29,9 @@ enum {
  * The backend operations. A backend fills one of these (store_sqlite.c);
  * store.c dispatches to it. Statement handles are owned by the backend.
  */
+/* The most '?' parameters one statement may have, on every backend. */
+#define STORE_PARAMS_MAX 256
+
 struct store_driver {
 	const char *scheme; /* "sqlite" */
 	/* Allocate the backend's connection (struct store first) into *out. */
@@ -51,12 +54,16 @@ struct store_driver {
 	int (*commit)(struct store *st, struct err *e);
 	int (*rollback)(struct store *st);
 	/* See store_text_match(). */
-	int (*text_match)(struct buf *sql, const char *entity, const char *alias, int walk,
+	int (*text_match)(struct store *st, struct buf *sql, const char *entity, const char *alias, int walk,
 			  const char *term, struct buf *bind, int *nbind);
 	/* After rows were written with explicit ids (store_copy): make the next
 	 * generated id of table's id column follow them. NULL when the backend
 	 * does that by itself (SQLite's rowid). */
 	int (*ids_follow)(struct store *st, const char *table, struct err *e);
+	/* After a bulk write (store_copy), inside its transaction: refresh the
+	 * planner's statistics so that the first queries are planned on them.
+	 * NULL when the backend needs none. */
+	int (*analyze)(struct store *st, struct err *e);
 	/* The migrations folder name under data/sql/ ("sqlite"). */
 	const char *migrations;
 };

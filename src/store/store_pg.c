@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -17,7 +18,7 @@
 #include <string.h>
 
 #define CACHE_MAX 128
-#define PARAMS_MAX 256
+#define PARAMS_MAX STORE_PARAMS_MAX
 /* Taken around migrations so two nodes starting at once do not both migrate. */
 #define MIGRATION_LOCK "72706573"
 
@@ -589,17 +590,68 @@ static int pg_ids_follow(struct store *st, const char *table, struct err *e)
 	return run_simple(p, sql, e);
 }
 
+/* A term in at least this many of the newest 1000 incidents (the sample of
+ * text_common) is common: a walk down the date index meets a page's matches
+ * within a few thousand rows, sooner than the index collects them all. */
+#define TEXT_COMMON 20
+
+/*
+ * 1 when pattern (an ILIKE pattern) matches at least TEXT_COMMON of the
+ * newest 1000 incidents: a walk of the date index, a few milliseconds. On
+ * any failure 0: the index form is right for every term, only slower for
+ * common ones, and the query itself will report a lost connection.
+ */
+static int text_common(struct pg_store *p, const char *pattern)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM (SELECT hid, title, summary FROM incidents "
+		"ORDER BY created_at DESC, id DESC LIMIT 1000) s "
+		"WHERE (s.hid || ' ' || s.title || ' ' || s.summary) ILIKE $1 ESCAPE '\\'";
+	PGresult *res;
+	int common = 0;
+
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return 0;
+	res = PQexecParams(p->conn, sql, 1, NULL, &pattern, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		common = atoi(PQgetvalue(res, 0, 0)) >= TEXT_COMMON;
+	PQclear(res);
+	return common;
+}
+
+/* ANALYZE may run in a transaction; it reads the rows the transaction wrote. */
+static int pg_analyze(struct store *st, struct err *e)
+{
+	return run_simple((struct pg_store *)st, "ANALYZE", e);
+}
+
 /*
  * Substring search with ILIKE over the same expression the migration
  * indexes with a pg_trgm GIN index (data/sql/pg/0001_init.sql): the planner
  * uses the index for terms of three or more characters (Japanese too, as
  * trigrams need no word boundaries) and rechecks every candidate, so short
- * terms are still right, only slower. The walk hint is the planner's job here.
+ * terms are still right, only slower.
+ *
+ * When the query walks the date index and stops at its LIMIT (walk), the
+ * best plan depends on how common the term is, which the planner can only
+ * guess (and not at all before the first ANALYZE, e.g. right after `irdesk
+ * db copy`), so text_common() samples the newest incidents and the
+ * condition is written to leave the planner one choice:
+ *   - a common term, or one shorter than a trigram (which no index finds),
+ *     inside CASE, which the planner rates as true for half the rows and
+ *     the index does not cover: it walks incidents_created and tests each
+ *     row until the page is full;
+ *   - a rare term as "id = ANY (ARRAY(...))": the index finds every match
+ *     once, and they are fetched by id and sorted;
+ *   - without walk the plain condition, for the planner.
+ * The rows are the same either way; only the plan differs.
  */
-static int pg_text_match(struct buf *sql, const char *entity, const char *alias, int walk,
-			 const char *term, struct buf *bind, int *nbind)
+static int pg_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
+			 int walk, const char *term, struct buf *bind, int *nbind)
 {
-	(void)walk;
+	static const char expr[] = "(%s.hid || ' ' || %s.title || ' ' || %s.summary) ILIKE ? ESCAPE '\\'";
+	int short_term;
+
 	if (strcmp(entity, "incidents") != 0)
 		return ERR_INVALID;
 	buf_reset(bind);
@@ -610,10 +662,23 @@ static int pg_text_match(struct buf *sql, const char *entity, const char *alias,
 		buf_addch(bind, *p);
 	}
 	buf_addch(bind, '%');
-	buf_addf(sql, "(%s.hid || ' ' || %s.title || ' ' || %s.summary) ILIKE ? ESCAPE '\\'",
-		 alias, alias, alias);
+	if (buf_error(bind))
+		return buf_error(bind);
+	/* A term shorter than a trigram has no index to look it up in: walk. */
+	short_term = utf8_count(term, strlen(term)) < 3;
+	if (walk && (short_term || text_common((struct pg_store *)st, bind->data))) {
+		buf_adds(sql, "CASE WHEN ");
+		buf_addf(sql, expr, alias, alias, alias);
+		buf_adds(sql, " THEN true ELSE false END");
+	} else if (walk) {
+		buf_addf(sql, "%s.id = ANY (ARRAY(SELECT t.id FROM incidents t WHERE ", alias);
+		buf_addf(sql, expr, "t", "t", "t");
+		buf_adds(sql, "))");
+	} else {
+		buf_addf(sql, expr, alias, alias, alias);
+	}
 	*nbind = 1;
-	return buf_error(sql) ? buf_error(sql) : buf_error(bind);
+	return buf_error(sql);
 }
 
 const struct store_driver store_pg_driver = {
@@ -629,6 +694,7 @@ const struct store_driver store_pg_driver = {
 	.column_count = pg_column_count,
 	.column_name = pg_column_name,
 	.ids_follow = pg_ids_follow,
+	.analyze = pg_analyze,
 	.is_null = pg_is_null,
 	.column_int = pg_column_int,
 	.column_text = pg_column_text,

@@ -354,9 +354,10 @@ static int sq_rollback(struct store *st)
  * fetch and sort every match): it tests each walked row against the set of
  * matches instead, which is far cheaper for common words.
  */
-static int sq_text_match(struct buf *sql, const char *entity, const char *alias, int walk,
-			 const char *term, struct buf *bind, int *nbind)
+static int sq_text_match(struct store *st, struct buf *sql, const char *entity, const char *alias,
+			 int walk, const char *term, struct buf *bind, int *nbind)
 {
+	(void)st;
 	if (strcmp(entity, "incidents") != 0)
 		return ERR_INVALID;
 	buf_reset(bind);

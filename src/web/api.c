@@ -248,6 +248,14 @@ static int get_health(struct request *rq, struct response *rs)
 	body = json_pack("{s:s,s:s,s:s,s:I,s:s}", "status", ok ? "ok" : "degraded",
 			 "version", IRDESK_VERSION, "store", ok ? "ok" : "unavailable",
 			 "schema_version", (json_int_t)version, "time", now);
+	if (body) {
+		struct http_db_pool pool;
+
+		http_db_pool(rq->srv, &pool);
+		json_object_set_new(body, "db_connections",
+				    json_pack("{s:i,s:i,s:i}", "pool", pool.workers, "open", pool.open,
+					      "node_max", pool.node));
+	}
 	if (body && http_syslog(rq->srv)) {
 		struct syslog_stats ss;
 

@@ -39,6 +39,8 @@ struct http_server {
 	struct store *conns[MAX_WORKERS]; /* opened lazily, one per worker thread */
 	pthread_t owners[MAX_WORKERS];
 	int nconns;
+	int threads;                      /* the pool size: nconns never exceeds it */
+	int db_others;
 	struct tz *zones[MAX_ZONES];      /* loaded on demand, kept */
 	int nzones;
 	struct tz *default_tz;
@@ -74,7 +76,7 @@ static struct store *worker_store(struct http_server *srv, struct err *e)
 	if (store_open(srv->db_url, 0, &st, e))
 		return NULL;
 	pthread_mutex_lock(&srv->lock);
-	if (srv->nconns < MAX_WORKERS) {
+	if (srv->nconns < srv->threads) {
 		srv->owners[srv->nconns] = self;
 		srv->conns[srv->nconns++] = st;
 	} else {
@@ -108,6 +110,15 @@ struct intake *http_intake(const struct http_server *srv) { return srv->intake; 
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
 const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
+
+void http_db_pool(struct http_server *srv, struct http_db_pool *out)
+{
+	pthread_mutex_lock(&srv->lock);
+	out->workers = srv->threads;
+	out->open = srv->nconns;
+	out->node = srv->threads + srv->db_others;
+	pthread_mutex_unlock(&srv->lock);
+}
 
 static void add_security_headers(struct MHD_Response *r, int is_page, const char *csp)
 {
@@ -598,6 +609,8 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 		return err_set(e, ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&srv->lock, NULL);
 	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
+	srv->threads = (int)threads;
+	srv->db_others = cfg->db_others;
 	srv->intake = cfg->intake;
 	srv->syslog = cfg->syslog;
 	srv->stream_max = cfg->stream_max > 0 ? cfg->stream_max : HTTP_STREAM_MAX;

@@ -19,11 +19,19 @@ struct http_config {
 	const char *tz;        /* default display zone for users without one */
 	const char *tls_cert;  /* PEM files; both or neither */
 	const char *tls_key;
-	int threads;           /* 0: one per core, at least 2 */
+	int threads;           /* 0: one per core, at least 2; also the store connection pool */
 	struct intake *intake; /* the detection queue for POST /api/v1/events (borrowed), or NULL */
 	struct syslog_server *syslog; /* the syslog listeners, for health (borrowed), or NULL */
 	long long stream_max;  /* bytes a streamed upload (ROUTE_STREAM) may have; 0: HTTP_STREAM_MAX */
 	const char *evidence_dir; /* the evidence folder (--evidence-dir), or NULL: the store's */
+	int db_others;         /* store connections the process holds besides the workers' */
+};
+
+/* How many store connections a node may hold, and how many it holds now. */
+struct http_db_pool {
+	int workers; /* the pool: one connection per worker thread, opened on first use */
+	int open;    /* worker connections opened so far */
+	int node;    /* the bound for the whole process: workers + db_others */
 };
 
 #define HTTP_STREAM_MAX (16LL << 30) /* 16 GiB */
@@ -48,6 +56,8 @@ struct syslog_server *http_syslog(const struct http_server *srv);
 long long http_stream_max(const struct http_server *srv);
 /* The evidence folder the server was started with, or NULL. */
 const char *http_evidence_dir(const struct http_server *srv);
+/* The store connection pool's size and use (for health and the start log). */
+void http_db_pool(struct http_server *srv, struct http_db_pool *out);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 
