@@ -10,7 +10,8 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/catalog.c src/ir/items.c src/ir/report.c \
          src/ir/evidence.c \
          src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c \
-         src/ir/observable.c src/ir/lessons.c src/ir/metrics.c
+         src/ir/observable.c src/ir/lessons.c src/ir/metrics.c \
+         src/ir/mailalert.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -25,7 +26,8 @@ WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i1
          src/web/api_evidence.c src/web/page_evidence.c \
          src/web/api_notify.c src/web/page_contact.c src/web/page_notify.c \
          src/web/svg.c src/web/api_observable.c src/web/api_metrics.c src/web/page_observable.c \
-         src/web/page_lessons.c src/web/page_metrics.c
+         src/web/page_lessons.c src/web/page_metrics.c \
+         src/web/api_mail.c src/web/page_mail.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
          src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c \
          src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \

@@ -7,6 +7,7 @@
 #include "detect/intake.h"
 #include "detect/syslog.h"
 #include "ir/scheduler.h"
+#include "mail/mail.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -41,10 +42,13 @@ static const char usage[] =
 	"  --max-upload BYTES  largest evidence upload (default 17179869184, 16 GiB)\n"
 	"  --scheduler-interval SECS  run background jobs (clock reminders) every SECS\n"
 	"                      seconds (default 60); one node at a time runs them\n"
+	"  --mail-config FILE  reported-mail analysis settings (JSON, as `mail analyze\n"
+	"                      --config`) for POST /api/v1/mail (default: built-in)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
-       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED };
+       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED,
+       O_MAILCFG };
 
 #define RULES_MAX 64
 
@@ -52,6 +56,7 @@ struct opts {
 	const char *listen, *port_file, *cert, *key;
 	const char *syslog_udp, *syslog_tcp, *syslog_port_file;
 	const char *evidence_dir;
+	const char *mail_config;
 	long long max_upload;
 	int threads;
 	const char *rules[RULES_MAX];
@@ -75,6 +80,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_SYSTCP: o->syslog_tcp = arg; return 0;
 	case O_SYSPORTFILE: o->syslog_port_file = arg; return 0;
 	case O_EVDIR: o->evidence_dir = arg; return 0;
+	case O_MAILCFG: o->mail_config = arg; return 0;
 	case O_MAXUP:
 		o->max_upload = strtoll(arg, &end, 10);
 		if (!*arg || *end || o->max_upload < 1 || o->max_upload > (1LL << 50))
@@ -131,6 +137,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "evidence-dir", required_argument, NULL, O_EVDIR },
 		{ "max-upload", required_argument, NULL, O_MAXUP },
 		{ "scheduler-interval", required_argument, NULL, O_SCHED },
+		{ "mail-config", required_argument, NULL, O_MAILCFG },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -142,6 +149,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct syslog_server *sl = NULL;
 	struct scheduler_config schcfg;
 	struct scheduler *sch = NULL;
+	struct mail_config *mcfg = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
@@ -156,6 +164,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	/* Open once in this thread: applies migrations and fails early. */
 	if ((rc = cli_open(c)))
 		return rc;
+	if (mail_config_load(&mcfg, o.mail_config, &c->err))
+		return cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
 
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
@@ -177,8 +187,10 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	icfg.profile = PROFILE_AUTO;
 	icfg.tz = tz_name(c->tz);
 	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
-	if (intake_start(&icfg, &in, &c->err))
+	if (intake_start(&icfg, &in, &c->err)) {
+		mail_config_free(mcfg);
 		return cli_fail(c);
+	}
 
 	/* The syslog listeners feed the same queue as POST /api/v1/events. */
 	if (o.syslog_udp || o.syslog_tcp) {
@@ -188,6 +200,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		scfg.intake = in;
 		if (syslog_start(&scfg, &sl, &c->err)) {
 			intake_stop(in);
+			mail_config_free(mcfg);
 			return cli_fail(c);
 		}
 		if (o.syslog_port_file) {
@@ -196,6 +209,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 					  syslog_tcp_port(sl)) < 0 || fclose(f) != 0) {
 				syslog_stop(sl);
 				intake_stop(in);
+				mail_config_free(mcfg);
 				return cli_error(ERR_IO, "%s: cannot write the port file",
 						 o.syslog_port_file);
 			}
@@ -213,9 +227,11 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.tls_key = o.key;
 	cfg.evidence_dir = o.evidence_dir;
 	cfg.stream_max = o.max_upload;
+	cfg.mail = mcfg;
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);
+		mail_config_free(mcfg);
 		return cli_fail(c);
 	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
@@ -226,6 +242,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			http_stop(srv);
 			syslog_stop(sl);
 			intake_stop(in);
+			mail_config_free(mcfg);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
@@ -243,6 +260,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	/* Every event the server accepted is matched and recorded before exit. */
 	intake_stop(in);
 	scheduler_stop(sch);
+	mail_config_free(mcfg);
 	log_info("stopped");
 	return 0;
 }

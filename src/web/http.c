@@ -48,6 +48,7 @@ struct http_server {
 	struct syslog_server *syslog;     /* borrowed from the caller */
 	long long stream_max;
 	char *evidence_dir;
+	const struct mail_config *mail;   /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -108,6 +109,7 @@ struct intake *http_intake(const struct http_server *srv) { return srv->intake; 
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
 const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
+const struct mail_config *http_mail_config(const struct http_server *srv) { return srv->mail; }
 
 static void add_security_headers(struct MHD_Response *r, int is_page, const char *csp)
 {
@@ -599,6 +601,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	pthread_mutex_init(&srv->lock, NULL);
 	snprintf(srv->db_url, sizeof(srv->db_url), "%s", cfg->db_url);
 	srv->intake = cfg->intake;
+	srv->mail = cfg->mail;
 	srv->syslog = cfg->syslog;
 	srv->stream_max = cfg->stream_max > 0 ? cfg->stream_max : HTTP_STREAM_MAX;
 	if (cfg->evidence_dir && !(srv->evidence_dir = strdup(cfg->evidence_dir))) {

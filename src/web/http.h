@@ -10,6 +10,7 @@
 struct err;
 struct http_server;
 struct intake;
+struct mail_config;
 struct syslog_server;
 struct tz;
 
@@ -24,6 +25,7 @@ struct http_config {
 	struct syslog_server *syslog; /* the syslog listeners, for health (borrowed), or NULL */
 	long long stream_max;  /* bytes a streamed upload (ROUTE_STREAM) may have; 0: HTTP_STREAM_MAX */
 	const char *evidence_dir; /* the evidence folder (--evidence-dir), or NULL: the store's */
+	const struct mail_config *mail; /* reported-mail analysis (borrowed), or NULL: the defaults */
 };
 
 #define HTTP_STREAM_MAX (16LL << 30) /* 16 GiB */
@@ -48,6 +50,8 @@ struct syslog_server *http_syslog(const struct http_server *srv);
 long long http_stream_max(const struct http_server *srv);
 /* The evidence folder the server was started with, or NULL. */
 const char *http_evidence_dir(const struct http_server *srv);
+/* The reported-mail configuration given to http_start (NULL: none given). */
+const struct mail_config *http_mail_config(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

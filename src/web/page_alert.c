@@ -256,6 +256,7 @@ static int render_alert(struct request *rq, struct response *rs, unsigned status
 				    keyed(rq, "alerts.entity.", names[i], key, sizeof(key)),
 				    json_str(ent, names[i]));
 	buf_adds(&b, "</tbody></table>");
+	pg_mail_link(rq, &b, a);
 	triage_forms(rq, &b, a, 0);
 	buf_adds(&b, "</section>");
 	html_printf(&b, "<section class=\"card\"><h2>%s%s</h2>", page_t(rq, "alerts.event"),

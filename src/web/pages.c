@@ -51,6 +51,8 @@ const struct route page_routes[] = {
 	{ "GET", "/alerts", page_alert_list, PG, ACT_ALERT_READ, "alert queue with filters" },
 	{ "GET", "/alerts/{alert}", page_alert_show, PG, ACT_ALERT_READ, "one alert and its event" },
 	{ "POST", "/alerts/{alert}/triage", page_alert_triage, PG, ACT_ALERT_TRIAGE, "triage an alert" },
+	{ "GET", "/alerts/{alert}/mail", page_alert_mail, PG, ACT_ALERT_READ,
+	  "the reported mail of an alert: verdict, reasons, headers, links, attachments" },
 	{ "GET", "/users", page_users, PG, ACT_USER_ADMIN, "accounts" },
 	{ "POST", "/users", page_user_add, PG, ACT_USER_ADMIN, "add an account" },
 	{ "POST", "/users/{name}/disable", page_user_disable, PG, ACT_USER_ADMIN, "disable an account" },
