@@ -11,7 +11,7 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/evidence.c \
          src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c \
          src/ir/observable.c src/ir/lessons.c src/ir/metrics.c \
-         src/ir/mailalert.c
+         src/ir/mailalert.c src/ir/mailbox.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -44,7 +44,7 @@ DATA   = $(sort $(wildcard data/sql/sqlite/*.sql)) $(sort $(wildcard data/sql/pg
 
 UNIT   = $(sort $(wildcard tests/unit/test_*.c))
 
-PKGS   = sqlite3 libpq jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8 gmime-3.0 libpsl libidn2 icu-uc icu-i18n libhs
+PKGS   = sqlite3 libpq jansson libsodium libmicrohttpd libcrypto yaml-0.1 libpcre2-8 gmime-3.0 libpsl libidn2 icu-uc icu-i18n libhs libcurl
 TPKGS  = cmocka
 
 # The build folder: helpers working side by side may each use their own

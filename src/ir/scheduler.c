@@ -34,8 +34,8 @@ struct scheduler {
 	char holder[SCHEDULER_HOLDER_MAX];
 };
 
-static int lease_take(struct store *st, const char *holder, int64_t now, int seconds, int *held,
-		      struct err *e)
+int scheduler_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+			 int seconds, int *held, struct err *e)
 {
 	struct stmt *s;
 	int rc;
@@ -44,18 +44,21 @@ static int lease_take(struct store *st, const char *holder, int64_t now, int sec
 	if ((rc = store_begin(st, e)))
 		return rc;
 	rc = store_prepare(st, "INSERT INTO scheduler_leases (name, holder, expires_at) "
-			       "VALUES ('scheduler', '', 0) ON CONFLICT (name) DO NOTHING", &s, e);
-	if (!rc)
+			       "VALUES (?, '', 0) ON CONFLICT (name) DO NOTHING", &s, e);
+	if (!rc) {
+		stmt_bind_text(s, 1, name);
 		rc = stmt_exec(s, e);
+	}
 	if (!rc)
 		rc = store_prepare(st, "UPDATE scheduler_leases SET holder = ?, expires_at = ? "
-				       "WHERE name = 'scheduler' AND (expires_at < ? OR holder = ?) "
+				       "WHERE name = ? AND (expires_at < ? OR holder = ?) "
 				       "RETURNING holder", &s, e);
 	if (!rc) {
 		stmt_bind_text(s, 1, holder);
 		stmt_bind_int(s, 2, now + seconds);
-		stmt_bind_int(s, 3, now);
-		stmt_bind_text(s, 4, holder);
+		stmt_bind_text(s, 3, name);
+		stmt_bind_int(s, 4, now);
+		stmt_bind_text(s, 5, holder);
 		rc = stmt_step(s, e);
 		*held = rc == 1;
 		stmt_done(s);
@@ -70,15 +73,16 @@ static int lease_take(struct store *st, const char *holder, int64_t now, int sec
 	return rc;
 }
 
-static int lease_release(struct store *st, const char *holder, struct err *e)
+int scheduler_lease_release(struct store *st, const char *name, const char *holder, struct err *e)
 {
 	struct stmt *s;
 	int rc = store_prepare(st, "UPDATE scheduler_leases SET expires_at = 0 "
-				   "WHERE name = 'scheduler' AND holder = ?", &s, e);
+				   "WHERE name = ? AND holder = ?", &s, e);
 
 	if (rc)
 		return rc;
-	stmt_bind_text(s, 1, holder);
+	stmt_bind_text(s, 1, name);
+	stmt_bind_text(s, 2, holder);
 	return stmt_exec(s, e);
 }
 
@@ -199,7 +203,7 @@ static int reminders_job(struct store *st, int64_t now, int *written, struct err
 int scheduler_run_once(struct store *st, const char *holder, int64_t now, int lease_seconds,
 		       int *held, int *written, struct err *e)
 {
-	int rc = lease_take(st, holder, now, lease_seconds, held, e);
+	int rc = scheduler_lease_take(st, "scheduler", holder, now, lease_seconds, held, e);
 
 	*written = 0;
 	if (rc || !*held)
@@ -282,7 +286,7 @@ static void *run(void *arg)
 	}
 	pthread_mutex_unlock(&sc->mu);
 	/* Hand the lease back so that another node takes over at once. */
-	if (st && lease_release(st, sc->holder, &e))
+	if (st && scheduler_lease_release(st, "scheduler", sc->holder, &e))
 		log_warn("scheduler: %s", err_msg(&e));
 	store_close(st);
 	return NULL;

@@ -42,6 +42,15 @@ int scheduler_run_once(struct store *st, const char *holder, int64_t now, int le
 		       int *held, int *written, struct err *e);
 
 /*
+ * The lease called name (a job: "scheduler", "imap"): take or renew it as
+ * holder for seconds from now; *held is 1 when holder has it afterwards.
+ * Release hands it back at once (when holder has it).
+ */
+int scheduler_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+			 int seconds, int *held, struct err *e);
+int scheduler_lease_release(struct store *st, const char *name, const char *holder, struct err *e);
+
+/*
  * The newest reminders of the incidents the actor may see, as a JSON array
  * of {incident, title, clock, threshold, due_at, created_at}.
  */
