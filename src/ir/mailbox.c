@@ -12,32 +12,23 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
-#include "util/time.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define IMAP_TIMEOUT_MS 30000
 #define IMAP_REPLY_MAX (MAILALERT_MAX + 64 * 1024)
 
 struct mailbox {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
-	int interval;
-	char *db_url, *url, *user, *folder;
+	struct scheduler *job;       /* the polling thread, under the lease "imap" */
+	char *url, *user, *folder;
 	char password[MAILBOX_PASSWORD_MAX + 1];
-	char holder[SCHEDULER_HOLDER_MAX];
 	const struct mail_config *mail;
 };
 
@@ -282,40 +273,16 @@ out:
 	return rc;
 }
 
-static void *run(void *arg)
+/* One poll, run by the scheduler's thread while this node holds the lease. */
+static int poll_tick(void *ctx, struct store *st, int64_t now, struct err *e)
 {
-	struct mailbox *mb = arg;
-	struct store *st = NULL;
-	struct err e;
-	int lease = mb->interval * 3 < 30 ? 30 : mb->interval * 3;
+	int handled = 0, alerts = 0, rc = poll_once(ctx, st, &handled, &alerts, e);
 
-	pthread_mutex_lock(&mb->mu);
-	while (!mb->stop) {
-		int held = 0, handled = 0, alerts = 0;
-		struct timespec until;
-
-		pthread_mutex_unlock(&mb->mu);
-		err_clear(&e);
-		if (!st && store_open(mb->db_url, 0, &st, &e) != 0)
-			log_warn("imap: %s", err_msg(&e));
-		else if (scheduler_lease_take(st, "imap", mb->holder, time_now(), lease, &held, &e))
-			log_warn("imap: %s", err_msg(&e));
-		else if (held && poll_once(mb, st, &handled, &alerts, &e))
-			log_warn("imap: %s", err_msg(&e));
-		if (handled)
-			log_info("imap: %d message%s handled, %d new alert%s", handled, handled == 1 ? "" : "s",
-				 alerts, alerts == 1 ? "" : "s");
-		pthread_mutex_lock(&mb->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += mb->interval;
-		while (!mb->stop && pthread_cond_timedwait(&mb->cv, &mb->mu, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&mb->mu);
-	if (st && scheduler_lease_release(st, "imap", mb->holder, &e))
-		log_warn("imap: %s", err_msg(&e));
-	store_close(st);
-	return NULL;
+	(void)now;
+	if (handled)
+		log_info("imap: %d message%s handled, %d new alert%s", handled, handled == 1 ? "" : "s",
+			 alerts, alerts == 1 ? "" : "s");
+	return rc;
 }
 
 static int read_password(struct mailbox *mb, const char *path, struct err *e)
@@ -359,7 +326,6 @@ static int parse_url(struct mailbox *mb, const char *url, struct err *e)
 static void mailbox_free(struct mailbox *mb)
 {
 	sodium_memzero(mb->password, sizeof(mb->password));
-	free(mb->db_url);
 	free(mb->url);
 	free(mb->user);
 	free(mb->folder);
@@ -368,8 +334,8 @@ static void mailbox_free(struct mailbox *mb)
 
 int mailbox_start(const struct mailbox_config *cfg, struct mailbox **out, struct err *e)
 {
+	struct scheduler_job j = { "imap", cfg->db_url, cfg->interval, poll_tick, NULL };
 	struct mailbox *mb;
-	char host[64] = "";
 	int rc;
 
 	*out = NULL;
@@ -384,25 +350,14 @@ int mailbox_start(const struct mailbox_config *cfg, struct mailbox **out, struct
 		return err_set(e, ERR_NOMEM, "out of memory");
 	if ((rc = parse_url(mb, cfg->url, e)) || (rc = read_password(mb, cfg->password_file, e)))
 		goto fail;
-	mb->db_url = strdup(cfg->db_url);
-	mb->user = strdup(cfg->user);
-	if (!mb->db_url || !mb->user) {
+	if (!(mb->user = strdup(cfg->user))) {
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	mb->interval = cfg->interval;
 	mb->mail = cfg->mail;
-	gethostname(host, sizeof(host) - 1);
-	snprintf(mb->holder, sizeof(mb->holder), "%s:%ld:%lld", host, (long)getpid(),
-		 (long long)time_now());
-	pthread_mutex_init(&mb->mu, NULL);
-	pthread_cond_init(&mb->cv, NULL);
-	if (pthread_create(&mb->thread, NULL, run, mb) != 0) {
-		pthread_mutex_destroy(&mb->mu);
-		pthread_cond_destroy(&mb->cv);
-		rc = err_set(e, ERR_INTERNAL, "cannot start the mailbox thread");
+	j.ctx = mb;
+	if ((rc = scheduler_job_start(&j, &mb->job, e)))
 		goto fail;
-	}
 	*out = mb;
 	return 0;
 fail:
@@ -414,12 +369,6 @@ void mailbox_stop(struct mailbox *mb)
 {
 	if (!mb)
 		return;
-	pthread_mutex_lock(&mb->mu);
-	mb->stop = 1;
-	pthread_cond_signal(&mb->cv);
-	pthread_mutex_unlock(&mb->mu);
-	pthread_join(mb->thread, NULL);
-	pthread_mutex_destroy(&mb->mu);
-	pthread_cond_destroy(&mb->cv);
+	scheduler_stop(mb->job);
 	mailbox_free(mb);
 }

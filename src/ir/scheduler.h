@@ -41,6 +41,23 @@ void scheduler_stop(struct scheduler *s);
 int scheduler_run_once(struct store *st, const char *holder, int64_t now, int lease_seconds,
 		       int *held, int *written, struct err *e);
 
+#define SCHEDULER_NAME_MAX 32
+
+/*
+ * Another background job (the report mailbox): every interval seconds,
+ * while this node holds the lease called name, run(ctx, st, now, e) with
+ * the job's own store connection; a failure is logged and retried at the
+ * next run. Stop it with scheduler_stop. ctx is borrowed.
+ */
+struct scheduler_job {
+	const char *name;
+	const char *db_url;
+	int interval;
+	int (*run)(void *ctx, struct store *st, int64_t now, struct err *e);
+	void *ctx;
+};
+int scheduler_job_start(const struct scheduler_job *j, struct scheduler **out, struct err *e);
+
 /*
  * The lease called name (a job: "scheduler", "imap"): take or renew it as
  * holder for seconds from now; *held is 1 when holder has it afterwards.
