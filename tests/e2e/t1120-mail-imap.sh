@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t1120-mail-imap.sh: the report mailbox. A real Dovecot on loopback (plain
 # login without TLS, a temporary configuration and Maildir) holds a BEC
-# mail and a clean one; `irdesk serve --imap-url ...` polling every second
+# mail forwarded by an employee and a clean one; `irdesk serve --imap-url ...` polling every second
 # makes one alert of the BEC mail and marks both \Seen, never logs the
 # password, and after a restart with the messages unseen again (a crash
 # before \Seen) makes nothing twice.
@@ -99,21 +99,24 @@ settle() {
 }
 stop_server() { kill "$(cat "$TEST_DIR/pid")" && [ "$(wait_exit)" = 0 ]; }
 
-test_expect_success 'setup: a database, Dovecot on loopback with a BEC mail and a clean one' '
+test_expect_success 'setup: a database, Dovecot on loopback with a forwarded BEC mail and a clean one' '
 	irdesk init > /dev/null &&
 	start_dovecot &&
-	drop "$DATA/0001-bec-lookalike-supplier.eml" 1.eml &&
+	drop "$DATA/0301-forwarded-report.eml" 1.eml &&
 	drop "$DATA/0101-ham-mailing-list.eml" 2.eml &&
 	[ "$(unseen)" = "1 2" ]
 '
 
-test_expect_success 'serve polls the mailbox: one alert for the BEC mail, both messages seen' '
+test_expect_success 'serve polls the mailbox: one alert for the forwarded BEC mail, both messages seen' '
 	serve_imap 1 && settle &&
 	[ "$(alerts)" = 1 ] && [ "$(kept)" = 1 ] &&
 	irdesk alert list --json > "$TEST_DIR/a.json" &&
 	[ "$(jq -r ".items[0].source" "$TEST_DIR/a.json")" = mail ] &&
 	jq -r ".items[0].title" "$TEST_DIR/a.json" | grep -q "^bec: From: lookalike of supplier-abc.co.jp" &&
+	jq -r ".items[0].title" "$TEST_DIR/a.json" | grep -q "bank_account_change language (振込先口座の変更" &&
 	[ "$(db_sql "SELECT origin FROM mail_reports")" = imap ] &&
+	irdesk alert show "$(jq -r ".items[0].id" "$TEST_DIR/a.json")" --json |
+		jq -e ".event.mail.reply_to == \"keiri.abc@gmail.com\"" > /dev/null &&
 	imap "UID SEARCH SEEN" | grep -q "SEARCH 1 2"
 '
 
