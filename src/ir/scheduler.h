@@ -2,7 +2,7 @@
  * scheduler.h: the background jobs of `irdesk serve`, run by one node at a
  * time: a node runs them only while it holds the lease row in the database
  * (UPDATE ... WHERE expired OR holder = me), so several nodes on one
- * PostgreSQL run each job once. The job today: clock reminders, written to
+ * PostgreSQL run each job once. The scheduler's own job: clock reminders, written to
  * the incident's timeline (unique per incident, clock and threshold, so even
  * a race cannot write two) and shown on the dashboard.
  */
