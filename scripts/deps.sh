@@ -8,19 +8,20 @@
 set -eu
 
 # Build: compiler, pkg-config and the libraries (DESIGN.md, dependencies).
-BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev libhyperscan-dev libpq-dev libgmime-3.0-dev libpsl-dev libidn2-dev libicu-dev"
+BUILD="gcc make pkg-config libc6-dev libsqlite3-dev libjansson-dev libsodium-dev libmicrohttpd-dev libssl-dev libyaml-dev libpcre2-dev libhyperscan-dev libpq-dev libgmime-3.0-dev libpsl-dev libidn2-dev libicu-dev libcurl4-openssl-dev"
 # Run: time zone data for display zones.
 RUN="tzdata"
 # Test: unit test library, the sqlite3 shell (tampering tests), PostgreSQL
 # (tests/pg.sh starts a throwaway server: the second backend's pass), jq (JSON in
 # end-to-end tests), curl (HTTP end-to-end tests), chromium and node (browser
 # tests; a node that is already installed, e.g. NodeSource's, which bundles
-# npm and conflicts with Debian's npm package, is kept).
+# npm and conflicts with Debian's npm package, is kept), dovecot-imapd (the IMAP
+# server the report-mailbox test starts on loopback).
 # Only with TEST_DEPS=1 (`make test` and `make bench` set it): `make run`
 # needs none of them.
 TEST=""
 if [ "${TEST_DEPS:-0}" = 1 ] || [ "${BENCH_DEPS:-0}" = 1 ]; then
-	TEST="libcmocka-dev sqlite3 postgresql jq curl chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+	TEST="libcmocka-dev sqlite3 postgresql jq curl dovecot-imapd chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
 fi
 # Benchmarks, only with BENCH_DEPS=1 (`make bench` sets it): wrk drives the
 # HTTP benchmark and nginx serves its static-file peer (bench/bench_http.sh).

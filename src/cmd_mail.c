@@ -1,10 +1,13 @@
 /*
  * cmd_mail.c: `irdesk mail analyze`: analyse reported mails (raw .eml
  * files) offline and print the verdict, score, reasons, indicators and
- * authentication results of each, for the CSIRT and for the tests.
+ * authentication results of each, for the CSIRT and for the tests;
+ * `irdesk mail submit`: the same into the store, where a bec, phishing or
+ * suspicious verdict becomes an alert (ir/mailalert.h).
  */
 #include "cli.h"
 #include "cmds.h"
+#include "ir/mailalert.h"
 #include "mail/mail.h"
 #include "util/json.h"
 
@@ -15,6 +18,7 @@
 
 static const char usage_mail[] =
 	"usage: irdesk mail analyze [--json] [--config FILE] FILE.eml...\n"
+	"       irdesk mail submit [--json] [--config FILE] FILE.eml...\n"
 	"\n"
 	"Analyse each reported mail (a raw RFC 5322 message, '-' for standard input;\n"
 	"for a forwarded report, the attached original) and print its verdict (bec,\n"
@@ -23,12 +27,17 @@ static const char usage_mail[] =
 	"attachments) and the authentication results. Nothing in the mail is opened\n"
 	"or fetched. Exits 0 when every mail was analysed, 4 when one was not a mail.\n"
 	"\n"
+	"submit does the same into the store (as POST /api/v1/mail): a bec, phishing or\n"
+	"suspicious mail (at most 1 MiB) becomes an alert with the message kept beside\n"
+	"it; a mail kept before (same Message-ID or bytes) is not kept twice.\n"
+	"\n"
 	"options:\n"
 	"  --config FILE  JSON: own_domains, partner_domains, executives (name, name_en,\n"
 	"                 email), authserv_id, known_senders, freemail_domains,\n"
 	"                 thresholds {suspicious, malicious}, unwrap_forwards\n"
 	"  --json         one JSON object per mail: file, verdict, score, reasons,\n"
 	"                 iocs, auth, message\n"
+	"  --db URL       database for submit (default sqlite:var/irdesk.db, or $IRDESK_DB)\n"
 	"  --help         show this help\n";
 
 enum { OPT_CONFIG = OPT__FIRST_CMD };
@@ -45,12 +54,13 @@ static int mail_opt(void *ctx, int opt, const char *arg)
 }
 
 /* Read a whole file (or stdin for "-") up to the analyser's limit. */
-static int read_all(const char *path, struct buf *b, struct err *e)
+static int read_all(const char *path, struct buf *b, size_t max, struct err *e)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char chunk[65536];
 	size_t n;
 
+	buf_init(b, max);
 	if (!f)
 		return errno == ENOENT ? err_set(e, ERR_NOTFOUND, "%s: no such file", path)
 				       : err_set(e, ERR_IO, "%s: cannot read: %s", path, strerror(errno));
@@ -62,7 +72,7 @@ static int read_all(const char *path, struct buf *b, struct err *e)
 	if (bad)
 		return err_set(e, ERR_IO, "%s: read error", path);
 	if (buf_error(b))
-		return err_set(e, buf_error(b), "%s: message too large (at most %u bytes)", path, MAIL_MAX_SIZE);
+		return err_set(e, buf_error(b), "%s: message too large (at most %zu bytes)", path, max);
 	return 0;
 }
 
@@ -89,7 +99,60 @@ static void print_text(const struct mail_result *r, const char *file)
 		printf("  note: %s\n", m->notes.v[i]);
 }
 
-static int analyze(struct cli *c, int argc, char **argv)
+/* submit's text output: the verdict, the reasons and the alert. */
+static void print_submitted(const json_t *j, const char *file)
+{
+	const json_t *alert = json_object_get(j, "alert"), *x;
+	size_t i;
+
+	printf("%s: %s (score %lld)", file, json_str(j, "verdict"),
+	       (long long)json_integer_value(json_object_get(j, "score")));
+	if (json_is_integer(alert))
+		printf(": alert #%lld (%s)", (long long)json_integer_value(alert), json_str(j, "outcome"));
+	putchar('\n');
+	json_array_foreach(json_object_get(j, "reasons"), i, x)
+		printf("  %+4lld %s: %s\n", (long long)json_integer_value(json_object_get(x, "weight")),
+		       json_str(x, "code"), json_str(x, "detail"));
+}
+
+/* Analyse (or submit) one file; 0 or the error, already reported. */
+static int one_file(struct cli *c, const struct mail_config *cfg, const char *file, int submit)
+{
+	struct buf data;
+	struct mail_result r;
+	json_t *j = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	err_clear(&c->err);
+	rc = read_all(file, &data, submit ? MAILALERT_MAX : MAIL_MAX_SIZE, &c->err);
+	if (!rc)
+		rc = submit ? mailalert_submit(c->st, &c->actor, cfg, data.data, data.len, "cli", &j, &c->err)
+			    : mail_analyze(cfg, data.data, data.len, &r, &c->err);
+	if (rc) {
+		if (c->err.code != ERR_NOTFOUND && strncmp(c->err.msg, file, strlen(file)))
+			err_prefix(&c->err, "%s", file);
+		fflush(stdout);
+		fprintf(stderr, "irdesk: %s\n", err_msg(&c->err));
+	} else if (submit) {
+		json_object_set_new(j, "file", json_string(file));
+		if (c->json)
+			json_print(j);
+		else
+			print_submitted(j, file);
+	} else if (c->json) {
+		j = mail_result_json(&r, file);
+		json_print(j);
+	} else {
+		print_text(&r, file);
+	}
+	json_decref(j);
+	mail_result_release(&r);
+	buf_release(&data);
+	return rc;
+}
+
+static int run(struct cli *c, int argc, char **argv, int submit)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
@@ -106,7 +169,7 @@ static int analyze(struct cli *c, int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	if (nfiles == 0) {
-		rc = cli_usage_error(usage_mail, "mail analyze: no mail files given");
+		rc = cli_usage_error(usage_mail, "mail %s: no mail files given", argv[0]);
 		goto out;
 	}
 	for (int i = 0; i < nfiles; i++) {
@@ -125,32 +188,12 @@ static int analyze(struct cli *c, int argc, char **argv)
 		rc = cli_error(ERR_INVALID, "%s", err_msg(&c->err));
 		goto out;
 	}
+	if (submit && (rc = cli_open(c)))
+		goto out;
 	for (int i = 0; i < nfiles; i++) {
-		struct buf data;
-		struct mail_result r;
-
-		buf_init(&data, MAIL_MAX_SIZE);
-		memset(&r, 0, sizeof(r));
-		err_clear(&c->err);
-		if (read_all(files[i], &data, &c->err) ||
-		    mail_analyze(cfg, data.data, data.len, &r, &c->err)) {
-			if (c->err.code != ERR_NOTFOUND && strncmp(c->err.msg, files[i], strlen(files[i])))
-				err_prefix(&c->err, "%s", files[i]);
-			fflush(stdout);
-			fprintf(stderr, "irdesk: %s\n", err_msg(&c->err));
-			failed = failed ? failed : err_exit_code(c->err.code);
-			mail_result_release(&r);
-			buf_release(&data);
-			continue;
-		}
-		if (c->json) {
-			json_t *j = mail_result_json(&r, files[i]);
-			json_print(j);
-			json_decref(j);
-		} else
-			print_text(&r, files[i]);
-		mail_result_release(&r);
-		buf_release(&data);
+		rc = one_file(c, cfg, files[i], submit);
+		if (rc && !failed)
+			failed = err_exit_code(rc);
 	}
 	rc = failed;
 out:
@@ -165,7 +208,7 @@ int cmd_mail(int argc, char **argv, struct cli *c)
 		fputs(usage_mail, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (!strcmp(argv[1], "analyze"))
-		return analyze(c, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "analyze") || !strcmp(argv[1], "submit"))
+		return run(c, argc - 1, argv + 1, !strcmp(argv[1], "submit"));
 	return cli_usage_error(usage_mail, "mail: unknown subcommand '%.80s'", argv[1]);
 }

@@ -6,7 +6,9 @@
 #include "cmds.h"
 #include "detect/intake.h"
 #include "detect/syslog.h"
+#include "ir/mailbox.h"
 #include "ir/scheduler.h"
+#include "mail/mail.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -42,10 +44,19 @@ static const char usage[] =
 	"  --max-upload BYTES  largest evidence upload (default 17179869184, 16 GiB)\n"
 	"  --scheduler-interval SECS  run background jobs (clock reminders) every SECS\n"
 	"                      seconds (default 60); one node at a time runs them\n"
+	"  --mail-config FILE  reported-mail analysis settings (JSON, as `mail analyze\n"
+	"                      --config`) for POST /api/v1/mail (default: built-in)\n"
+	"  --imap-url URL      poll this report mailbox (imap[s]://HOST[:PORT]/MAILBOX):\n"
+	"                      unseen mails are analysed, become alerts, and are marked\n"
+	"                      seen; one node at a time polls\n"
+	"  --imap-user USER    its account (with --imap-password-file FILE: the password,\n"
+	"                      read once, never logged)\n"
+	"  --imap-interval SECS  poll every SECS seconds (default 60)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
-       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED };
+       O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED,
+       O_MAILCFG, O_IMAPURL, O_IMAPUSER, O_IMAPPW, O_IMAPINT };
 
 #define RULES_MAX 64
 
@@ -56,14 +67,18 @@ static void log_pool(struct http_server *srv)
 
 	http_db_pool(srv, &pool);
 	log_info("database connections: at most %d (a pool of %d for the %d worker threads, "
-		 "%d for detection, the scheduler and the main thread)", pool.node, pool.workers,
-		 pool.workers, pool.node - pool.workers);
+		 "%d for detection, the scheduler%s and the main thread)", pool.node, pool.workers,
+		 pool.workers, pool.node - pool.workers,
+		 pool.node - pool.workers > 3 ? ", the mailbox poller" : "");
 }
 
 struct opts {
 	const char *listen, *port_file, *cert, *key;
 	const char *syslog_udp, *syslog_tcp, *syslog_port_file;
 	const char *evidence_dir;
+	const char *mail_config;
+	const char *imap_url, *imap_user, *imap_pw;
+	int imap_interval;
 	long long max_upload;
 	int threads;
 	const char *rules[RULES_MAX];
@@ -87,6 +102,16 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_SYSTCP: o->syslog_tcp = arg; return 0;
 	case O_SYSPORTFILE: o->syslog_port_file = arg; return 0;
 	case O_EVDIR: o->evidence_dir = arg; return 0;
+	case O_MAILCFG: o->mail_config = arg; return 0;
+	case O_IMAPURL: o->imap_url = arg; return 0;
+	case O_IMAPUSER: o->imap_user = arg; return 0;
+	case O_IMAPPW: o->imap_pw = arg; return 0;
+	case O_IMAPINT:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 86400)
+			return cli_error(ERR_USAGE, "--imap-interval: expected 1 to 86400 seconds");
+		o->imap_interval = (int)v;
+		return 0;
 	case O_MAXUP:
 		o->max_upload = strtoll(arg, &end, 10);
 		if (!*arg || *end || o->max_upload < 1 || o->max_upload > (1LL << 50))
@@ -125,6 +150,25 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	return 2;
 }
 
+/* The report mailbox's poller (--imap-url), after everything else is up. */
+static int start_mailbox(struct cli *c, const struct opts *o, const struct mail_config *mcfg,
+			 struct mailbox **out)
+{
+	struct mailbox_config m;
+
+	memset(&m, 0, sizeof(m));
+	m.db_url = c->db_url;
+	m.url = o->imap_url;
+	m.user = o->imap_user;
+	m.password_file = o->imap_pw;
+	m.interval = o->imap_interval;
+	m.mail = mcfg;
+	if (mailbox_start(&m, out, &c->err))
+		return -1;
+	log_info("report mailbox: polling %s as %s every %d s", m.url, m.user, m.interval);
+	return 0;
+}
+
 int cmd_serve(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
@@ -143,6 +187,11 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "evidence-dir", required_argument, NULL, O_EVDIR },
 		{ "max-upload", required_argument, NULL, O_MAXUP },
 		{ "scheduler-interval", required_argument, NULL, O_SCHED },
+		{ "mail-config", required_argument, NULL, O_MAILCFG },
+		{ "imap-url", required_argument, NULL, O_IMAPURL },
+		{ "imap-user", required_argument, NULL, O_IMAPUSER },
+		{ "imap-password-file", required_argument, NULL, O_IMAPPW },
+		{ "imap-interval", required_argument, NULL, O_IMAPINT },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -154,6 +203,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct syslog_server *sl = NULL;
 	struct scheduler_config schcfg;
 	struct scheduler *sch = NULL;
+	struct mail_config *mcfg = NULL;
+	struct mailbox *mbox = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
@@ -161,13 +212,18 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	memset(&o, 0, sizeof(o));
 	o.listen = "127.0.0.1:8080";
 	o.sched_interval = 60;
+	o.imap_interval = 60;
 	if ((rc = cli_parse(c, argc, argv, longopts, usage, on_opt, &o)) >= 0)
 		return rc;
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!o.imap_url != !o.imap_user || !o.imap_url != !o.imap_pw)
+		return cli_usage_error(usage, "--imap-url, --imap-user and --imap-password-file go together");
 	/* Open once in this thread: applies migrations and fails early. */
 	if ((rc = cli_open(c)))
 		return rc;
+	if (mail_config_load(&mcfg, o.mail_config, &c->err))
+		return cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
 
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
@@ -189,8 +245,10 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	icfg.profile = PROFILE_AUTO;
 	icfg.tz = tz_name(c->tz);
 	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
-	if (intake_start(&icfg, &in, &c->err))
+	if (intake_start(&icfg, &in, &c->err)) {
+		mail_config_free(mcfg);
 		return cli_fail(c);
+	}
 
 	/* The syslog listeners feed the same queue as POST /api/v1/events. */
 	if (o.syslog_udp || o.syslog_tcp) {
@@ -200,6 +258,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		scfg.intake = in;
 		if (syslog_start(&scfg, &sl, &c->err)) {
 			intake_stop(in);
+			mail_config_free(mcfg);
 			return cli_fail(c);
 		}
 		if (o.syslog_port_file) {
@@ -208,6 +267,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 					  syslog_tcp_port(sl)) < 0 || fclose(f) != 0) {
 				syslog_stop(sl);
 				intake_stop(in);
+				mail_config_free(mcfg);
 				return cli_error(ERR_IO, "%s: cannot write the port file",
 						 o.syslog_port_file);
 			}
@@ -225,11 +285,14 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.tls_key = o.key;
 	cfg.evidence_dir = o.evidence_dir;
 	cfg.stream_max = o.max_upload;
-	/* Besides the workers': this thread's, the intake worker's, the scheduler's. */
-	cfg.db_others = 3;
+	/* Besides the workers': this thread's, the intake worker's, the scheduler's,
+	 * and the report mailbox poller's when there is one. */
+	cfg.db_others = o.imap_url ? 4 : 3;
+	cfg.mail = mcfg;
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);
+		mail_config_free(mcfg);
 		return cli_fail(c);
 	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
@@ -241,6 +304,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			http_stop(srv);
 			syslog_stop(sl);
 			intake_stop(in);
+			mail_config_free(mcfg);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
@@ -250,14 +314,23 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	schcfg.interval = o.sched_interval;
 	if (scheduler_start(&schcfg, &sch, &c->err))
 		log_warn("%s: clock reminders are off", err_msg(&c->err));
-	sigwait(&set, &sig);
-	log_info("received %s: stopping (in-flight requests finish)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+	if (o.imap_url && start_mailbox(c, &o, mcfg, &mbox))
+		rc = cli_fail(c);
+	else
+		sigwait(&set, &sig);
+	if (!rc)
+		log_info("received %s: stopping (in-flight requests finish)",
+			 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_stop(srv);
 	/* The listeners close before the worker drains: nothing arrives after. */
 	syslog_stop(sl);
 	/* Every event the server accepted is matched and recorded before exit. */
 	intake_stop(in);
 	scheduler_stop(sch);
-	log_info("stopped");
-	return 0;
+	mailbox_stop(mbox);
+	mail_config_free(mcfg);
+	if (!rc)
+		log_info("stopped");
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
+#include "ir/mailalert.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
 #include "store/store.h"
@@ -709,6 +710,8 @@ int alert_triage(struct store *st, const struct actor *who, int64_t id,
 					     first_seen, text.data, NULL, e);
 		if (!rc)
 			rc = mark_detected(st, who, incident_id, before, e);
+		if (!rc)
+			rc = mailalert_to_evidence(st, who, id, hid, e);
 		if (rc)
 			goto fail;
 	}

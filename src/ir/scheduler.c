@@ -32,10 +32,13 @@ struct scheduler {
 	int interval;
 	char *db_url;
 	char holder[SCHEDULER_HOLDER_MAX];
+	char name[SCHEDULER_NAME_MAX];
+	int (*job)(void *ctx, struct store *st, int64_t now, struct err *e);
+	void *ctx;
 };
 
-static int lease_take(struct store *st, const char *holder, int64_t now, int seconds, int *held,
-		      struct err *e)
+int scheduler_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+			 int seconds, int *held, struct err *e)
 {
 	struct stmt *s;
 	int rc;
@@ -44,18 +47,21 @@ static int lease_take(struct store *st, const char *holder, int64_t now, int sec
 	if ((rc = store_begin(st, e)))
 		return rc;
 	rc = store_prepare(st, "INSERT INTO scheduler_leases (name, holder, expires_at) "
-			       "VALUES ('scheduler', '', 0) ON CONFLICT (name) DO NOTHING", &s, e);
-	if (!rc)
+			       "VALUES (?, '', 0) ON CONFLICT (name) DO NOTHING", &s, e);
+	if (!rc) {
+		stmt_bind_text(s, 1, name);
 		rc = stmt_exec(s, e);
+	}
 	if (!rc)
 		rc = store_prepare(st, "UPDATE scheduler_leases SET holder = ?, expires_at = ? "
-				       "WHERE name = 'scheduler' AND (expires_at < ? OR holder = ?) "
+				       "WHERE name = ? AND (expires_at < ? OR holder = ?) "
 				       "RETURNING holder", &s, e);
 	if (!rc) {
 		stmt_bind_text(s, 1, holder);
 		stmt_bind_int(s, 2, now + seconds);
-		stmt_bind_int(s, 3, now);
-		stmt_bind_text(s, 4, holder);
+		stmt_bind_text(s, 3, name);
+		stmt_bind_int(s, 4, now);
+		stmt_bind_text(s, 5, holder);
 		rc = stmt_step(s, e);
 		*held = rc == 1;
 		stmt_done(s);
@@ -70,15 +76,16 @@ static int lease_take(struct store *st, const char *holder, int64_t now, int sec
 	return rc;
 }
 
-static int lease_release(struct store *st, const char *holder, struct err *e)
+int scheduler_lease_release(struct store *st, const char *name, const char *holder, struct err *e)
 {
 	struct stmt *s;
 	int rc = store_prepare(st, "UPDATE scheduler_leases SET expires_at = 0 "
-				   "WHERE name = 'scheduler' AND holder = ?", &s, e);
+				   "WHERE name = ? AND holder = ?", &s, e);
 
 	if (rc)
 		return rc;
-	stmt_bind_text(s, 1, holder);
+	stmt_bind_text(s, 1, name);
+	stmt_bind_text(s, 2, holder);
 	return stmt_exec(s, e);
 }
 
@@ -199,7 +206,7 @@ static int reminders_job(struct store *st, int64_t now, int *written, struct err
 int scheduler_run_once(struct store *st, const char *holder, int64_t now, int lease_seconds,
 		       int *held, int *written, struct err *e)
 {
-	int rc = lease_take(st, holder, now, lease_seconds, held, e);
+	int rc = scheduler_lease_take(st, "scheduler", holder, now, lease_seconds, held, e);
 
 	*written = 0;
 	if (rc || !*held)
@@ -263,17 +270,17 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&sc->mu);
 	while (!sc->stop) {
-		int held = 0, written = 0;
+		int held = 0;
+		int64_t now = time_now();
 		struct timespec until;
 
 		pthread_mutex_unlock(&sc->mu);
 		err_clear(&e);
 		if (!st && store_open(sc->db_url, 0, &st, &e) != 0)
-			log_warn("scheduler: %s", err_msg(&e));
-		else if (scheduler_run_once(st, sc->holder, time_now(), lease, &held, &written, &e))
-			log_warn("scheduler: %s", err_msg(&e));
-		else if (written)
-			log_info("scheduler: %d clock reminder%s written", written, written == 1 ? "" : "s");
+			log_warn("%s: %s", sc->name, err_msg(&e));
+		else if (scheduler_lease_take(st, sc->name, sc->holder, now, lease, &held, &e) ||
+			 (held && sc->job(sc->ctx, st, now, &e)))
+			log_warn("%s: %s", sc->name, err_msg(&e));
 		pthread_mutex_lock(&sc->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += sc->interval;
@@ -282,28 +289,31 @@ static void *run(void *arg)
 	}
 	pthread_mutex_unlock(&sc->mu);
 	/* Hand the lease back so that another node takes over at once. */
-	if (st && lease_release(st, sc->holder, &e))
-		log_warn("scheduler: %s", err_msg(&e));
+	if (st && scheduler_lease_release(st, sc->name, sc->holder, &e))
+		log_warn("%s: %s", sc->name, err_msg(&e));
 	store_close(st);
 	return NULL;
 }
 
-int scheduler_start(const struct scheduler_config *cfg, struct scheduler **out, struct err *e)
+int scheduler_job_start(const struct scheduler_job *j, struct scheduler **out, struct err *e)
 {
 	struct scheduler *sc;
 	char host[64] = "";
 
 	*out = NULL;
-	if (cfg->interval < 1 || cfg->interval > 86400)
-		return err_set(e, ERR_INVALID, "scheduler interval: expected 1 to 86400 seconds");
-	if (!(sc = calloc(1, sizeof(*sc))) || !(sc->db_url = strdup(cfg->db_url))) {
+	if (j->interval < 1 || j->interval > 86400)
+		return err_set(e, ERR_INVALID, "%s interval: expected 1 to 86400 seconds", j->name);
+	if (!(sc = calloc(1, sizeof(*sc))) || !(sc->db_url = strdup(j->db_url))) {
 		free(sc);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	gethostname(host, sizeof(host) - 1);
 	snprintf(sc->holder, sizeof(sc->holder), "%s:%ld:%lld", host, (long)getpid(),
 		 (long long)time_now());
-	sc->interval = cfg->interval;
+	snprintf(sc->name, sizeof(sc->name), "%s", j->name);
+	sc->interval = j->interval;
+	sc->job = j->run;
+	sc->ctx = j->ctx;
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->cv, NULL);
 	if (pthread_create(&sc->thread, NULL, run, sc) != 0) {
@@ -311,10 +321,28 @@ int scheduler_start(const struct scheduler_config *cfg, struct scheduler **out, 
 		pthread_cond_destroy(&sc->cv);
 		free(sc->db_url);
 		free(sc);
-		return err_set(e, ERR_INTERNAL, "cannot start the scheduler thread");
+		return err_set(e, ERR_INTERNAL, "cannot start the %s thread", j->name);
 	}
 	*out = sc;
 	return 0;
+}
+
+/* The clock-reminder job, under the lease "scheduler". */
+static int reminders_tick(void *ctx, struct store *st, int64_t now, struct err *e)
+{
+	int written = 0, rc = reminders_job(st, now, &written, e);
+
+	(void)ctx;
+	if (!rc && written)
+		log_info("scheduler: %d clock reminder%s written", written, written == 1 ? "" : "s");
+	return rc;
+}
+
+int scheduler_start(const struct scheduler_config *cfg, struct scheduler **out, struct err *e)
+{
+	struct scheduler_job j = { "scheduler", cfg->db_url, cfg->interval, reminders_tick, NULL };
+
+	return scheduler_job_start(&j, out, e);
 }
 
 void scheduler_stop(struct scheduler *sc)

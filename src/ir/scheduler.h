@@ -2,7 +2,7 @@
  * scheduler.h: the background jobs of `irdesk serve`, run by one node at a
  * time: a node runs them only while it holds the lease row in the database
  * (UPDATE ... WHERE expired OR holder = me), so several nodes on one
- * PostgreSQL run each job once. The job today: clock reminders, written to
+ * PostgreSQL run each job once. The scheduler's own job: clock reminders, written to
  * the incident's timeline (unique per incident, clock and threshold, so even
  * a race cannot write two) and shown on the dashboard.
  */
@@ -40,6 +40,32 @@ void scheduler_stop(struct scheduler *s);
  */
 int scheduler_run_once(struct store *st, const char *holder, int64_t now, int lease_seconds,
 		       int *held, int *written, struct err *e);
+
+#define SCHEDULER_NAME_MAX 32
+
+/*
+ * Another background job (the report mailbox): every interval seconds,
+ * while this node holds the lease called name, run(ctx, st, now, e) with
+ * the job's own store connection; a failure is logged and retried at the
+ * next run. Stop it with scheduler_stop. ctx is borrowed.
+ */
+struct scheduler_job {
+	const char *name;
+	const char *db_url;
+	int interval;
+	int (*run)(void *ctx, struct store *st, int64_t now, struct err *e);
+	void *ctx;
+};
+int scheduler_job_start(const struct scheduler_job *j, struct scheduler **out, struct err *e);
+
+/*
+ * The lease called name (a job: "scheduler", "imap"): take or renew it as
+ * holder for seconds from now; *held is 1 when holder has it afterwards.
+ * Release hands it back at once (when holder has it).
+ */
+int scheduler_lease_take(struct store *st, const char *name, const char *holder, int64_t now,
+			 int seconds, int *held, struct err *e);
+int scheduler_lease_release(struct store *st, const char *name, const char *holder, struct err *e);
 
 /*
  * The newest reminders of the incidents the actor may see, as a JSON array

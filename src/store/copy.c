@@ -54,9 +54,10 @@ static const struct copy_table {
 	{ "observables", 8, 1, NULL },
 	{ "lessons", 8, 0, NULL },
 	{ "lesson_actions", 8, 0, NULL },
+	{ "mail_reports", 9, 1, NULL },
 };
 /* The newest schema whose tables are all listed above. */
-#define COPY_SCHEMA_KNOWN 8
+#define COPY_SCHEMA_KNOWN 9
 
 static int count_rows(struct store *st, const char *sql, int64_t *n, struct err *e)
 {

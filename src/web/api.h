@@ -178,5 +178,8 @@ int api_lessons_get(struct request *rq, struct response *rs);
 int api_lessons_set(struct request *rq, struct response *rs);
 int api_lessons_action(struct request *rq, struct response *rs);
 int api_metrics_get(struct request *rq, struct response *rs);
+/* Reported mail (web/api_mail.c). */
+int api_mail_post(struct request *rq, struct response *rs);
+int api_alert_mail(struct request *rq, struct response *rs);
 
 #endif

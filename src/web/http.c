@@ -50,6 +50,7 @@ struct http_server {
 	struct syslog_server *syslog;     /* borrowed from the caller */
 	long long stream_max;
 	char *evidence_dir;
+	const struct mail_config *mail;   /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -110,6 +111,7 @@ struct intake *http_intake(const struct http_server *srv) { return srv->intake; 
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
 const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
+const struct mail_config *http_mail_config(const struct http_server *srv) { return srv->mail; }
 
 void http_db_pool(struct http_server *srv, struct http_db_pool *out)
 {
@@ -612,6 +614,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	srv->threads = (int)threads;
 	srv->db_others = cfg->db_others;
 	srv->intake = cfg->intake;
+	srv->mail = cfg->mail;
 	srv->syslog = cfg->syslog;
 	srv->stream_max = cfg->stream_max > 0 ? cfg->stream_max : HTTP_STREAM_MAX;
 	if (cfg->evidence_dir && !(srv->evidence_dir = strdup(cfg->evidence_dir))) {

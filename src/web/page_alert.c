@@ -275,6 +275,7 @@ static int render_alert(struct request *rq, struct response *rs, unsigned status
 				    keyed(rq, "alerts.entity.", names[i], key, sizeof(key)),
 				    json_str(ent, names[i]));
 	buf_adds(&b, "</tbody></table>");
+	pg_mail_link(rq, &b, a);
 	triage_forms(rq, &b, a, 0);
 	suppress_link(rq, &b, a);
 	buf_adds(&b, "</section>");

@@ -55,6 +55,8 @@ const struct route page_routes[] = {
 	{ "POST", "/suppressions", page_suppression_add, PG, ACT_ALERT_SUPPRESS, "add a suppression" },
 	{ "POST", "/suppressions/{sid}/remove", page_suppression_remove, PG, ACT_ALERT_SUPPRESS,
 	  "remove a suppression" },
+	{ "GET", "/alerts/{alert}/mail", page_alert_mail, PG, ACT_ALERT_READ,
+	  "the reported mail of an alert: verdict, reasons, headers, links, attachments" },
 	{ "GET", "/users", page_users, PG, ACT_USER_ADMIN, "accounts" },
 	{ "POST", "/users", page_user_add, PG, ACT_USER_ADMIN, "add an account" },
 	{ "POST", "/users/{name}/disable", page_user_disable, PG, ACT_USER_ADMIN, "disable an account" },

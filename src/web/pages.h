@@ -54,6 +54,9 @@ void pg_task_title(struct request *rq, struct buf *b, const json_t *task);
 int page_alert_list(struct request *rq, struct response *rs);
 int page_alert_show(struct request *rq, struct response *rs);
 int page_alert_triage(struct request *rq, struct response *rs);
+/* page_mail.c: the mail page of an alert, and the link to it (mail alerts only). */
+int page_alert_mail(struct request *rq, struct response *rs);
+void pg_mail_link(struct request *rq, struct buf *b, const json_t *alert);
 int page_incident_killchain(struct request *rq, struct response *rs);
 /* Alert suppressions (web/page_suppress.c). */
 int page_suppressions(struct request *rq, struct response *rs);

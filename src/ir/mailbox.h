@@ -1,0 +1,37 @@
+/*
+ * mailbox.h: the report mailbox of `irdesk serve`: a thread that polls an
+ * IMAP mailbox (libcurl) every few seconds, submits each unseen message as
+ * a reported mail (ir/mailalert.h) and marks it \Seen only once its alert
+ * (if any) is durable. One node at a time polls (the scheduler's lease
+ * "imap"); a message seen twice (a crash before \Seen) is kept once.
+ */
+#ifndef IRDESK_IR_MAILBOX_H
+#define IRDESK_IR_MAILBOX_H
+
+struct err;
+struct mail_config;
+struct mailbox;
+
+#define MAILBOX_PASSWORD_MAX 1024  /* bytes of the password file */
+#define MAILBOX_BATCH 50           /* messages handled per poll */
+
+struct mailbox_config {
+	const char *db_url;          /* the thread opens its own connection */
+	const char *url;             /* imap://host[:port]/MAILBOX or imaps://...; no user in it */
+	const char *user;
+	const char *password_file;   /* read once at start; the password is never logged */
+	int interval;                /* seconds between polls (1 .. 86400) */
+	const struct mail_config *mail; /* borrowed: must outlive the mailbox */
+};
+
+/*
+ * Check cfg, read the password and start the polling thread; *out is the
+ * caller's (mailbox_stop). ERR_USAGE / ERR_INVALID for a bad URL or
+ * interval, ERR_IO for an unreadable password file. An IMAP server that is
+ * down is only logged and retried at the next poll.
+ */
+int mailbox_start(const struct mailbox_config *cfg, struct mailbox **out, struct err *e);
+/* Stop the thread (a poll in progress finishes) and free mb; NULL is fine. */
+void mailbox_stop(struct mailbox *mb);
+
+#endif
