@@ -62,107 +62,51 @@ if [ "$which" = all ] || [ "$which" = store ]; then
 	rc_store=$(report store "$(cat "$rcfile")" "$out")
 fi
 
-rc_http=0
-if [ "$which" = all ] || [ "$which" = http ]; then
+# wanted NAME: whether this run includes benchmark NAME.
+wanted() { [ "$which" = all ] || [ "$which" = "$1" ]; }
+
+# bench NAME CMD...: run one benchmark, its output kept in bench/out/NAME.txt
+# and shown (on stderr with --json, which keeps stdout for the store's JSON);
+# its outcome goes to the status file, then to $rc.
+rc=0
+bench() {
+	name=$1
+	shift
 	[ "$which" = all ] && echo
-	out=bench/out/http.txt
+	out=bench/out/$name.txt
 	if [ "$json" -eq 1 ]; then
-		# Keep stdout for the store's JSON.
-		{ bench/bench_http.sh 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
+		{ "$@" 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
 	else
-		{ bench/bench_http.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
+		{ "$@" 2>&1; echo $? >"$rcfile"; } | tee "$out"
 	fi
-	rc_http=$(report http "$(cat "$rcfile")" "$out")
+	r=$(report "$name" "$(cat "$rcfile")" "$out")
+	[ "$rc" -eq 0 ] && rc=$r
+}
+
+# A benchmark binary built by `make bench`, or a note and a failure.
+built() {
+	[ -x "$1" ] && return 0
+	echo "bench: $1 is missing: run 'make bench'" >&2
+	[ "$rc" -eq 0 ] && rc=1
+	return 1
+}
+
+# The shared corpus beside the project, unless IRDESK_CORPUS says otherwise.
+if [ -z "${IRDESK_CORPUS:-}" ] && [ -d ../shared/data ]; then
+	IRDESK_CORPUS=$(cd ../shared/data && pwd); export IRDESK_CORPUS
 fi
 
-# The store and API on PostgreSQL beside SQLite (bench_pg.sh, issue 8).
-rc_pg=0
-if [ "$which" = all ] || [ "$which" = pg ]; then
-	[ "$which" = all ] && echo
-	out=bench/out/pg.txt
-	if [ "$json" -eq 1 ]; then
-		{ bench/bench_pg.sh 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
-	else
-		{ bench/bench_pg.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
-	fi
-	rc_pg=$(report pg "$(cat "$rcfile")" "$out")
-fi
+wanted http && bench http bench/bench_http.sh
+# The store and API on PostgreSQL beside SQLite (issue 8).
+wanted pg && bench pg bench/bench_pg.sh
+wanted detect && built "${B:-build}/bench/bench_detect" && bench detect "${B:-build}/bench/bench_detect"
+# The IOC sweep (issue 6): 1,000,000 indicators against grep -F -f.
+wanted ioc && built "${B:-build}/bench/bench_ioc" && bench ioc "${B:-build}/bench/bench_ioc"
+wanted mail && bench mail bench/bench_mail.sh
+# The evidence locker (issue 5): 1 GB up and verified against sha256sum.
+wanted evidence && bench evidence bench/evidence.sh
+# Intake end to end (issue 6): HTTP and TCP syslog into alerts.
+wanted intake && bench intake bench/bench_intake.sh
 
-rc_detect=0
-if [ "$which" = all ] || [ "$which" = detect ]; then
-	[ "$which" = all ] && echo
-	bin=${B:-build}/bench/bench_detect
-	out=bench/out/detect.txt
-	if [ ! -x "$bin" ]; then
-		echo "bench: $bin is missing: run 'make bench'" >&2
-		rc_detect=1
-	else
-		# The shared corpus beside the project, unless IRDESK_CORPUS says otherwise.
-		if [ -z "${IRDESK_CORPUS:-}" ] && [ -d ../shared/data ]; then
-			IRDESK_CORPUS=$(cd ../shared/data && pwd); export IRDESK_CORPUS
-		fi
-		if [ "$json" -eq 1 ]; then
-			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
-		else
-			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out"
-		fi
-		rc_detect=$(report detect "$(cat "$rcfile")" "$out")
-	fi
-fi
-
-# The IOC sweep (bench_ioc, issue 6): 1,000,000 indicators against grep -F -f.
-rc_ioc=0
-if [ "$which" = all ] || [ "$which" = ioc ]; then
-	[ "$which" = all ] && echo
-	bin=${B:-build}/bench/bench_ioc
-	out=bench/out/ioc.txt
-	if [ ! -x "$bin" ]; then
-		echo "bench: $bin is missing: run 'make bench'" >&2
-		rc_ioc=1
-	else
-		if [ -z "${IRDESK_CORPUS:-}" ] && [ -d ../shared/data ]; then
-			IRDESK_CORPUS=$(cd ../shared/data && pwd); export IRDESK_CORPUS
-		fi
-		if [ "$json" -eq 1 ]; then
-			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out" >&2
-		else
-			{ "$bin" 2>&1; echo $? >"$rcfile"; } | tee "$out"
-		fi
-		rc_ioc=$(report ioc "$(cat "$rcfile")" "$out")
-	fi
-fi
-
-rc_mail=0
-if [ "$which" = all ] || [ "$which" = mail ]; then
-	[ "$which" = all ] && echo
-	out=bench/out/mail.txt
-	{ bench/bench_mail.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
-	rc_mail=$(report mail "$(cat "$rcfile")" "$out")
-fi
-
-# The evidence locker (bench/evidence.sh, issue 5): 1 GB up and verified against sha256sum.
-rc_evidence=0
-if [ "$which" = all ] || [ "$which" = evidence ]; then
-	[ "$which" = all ] && echo
-	out=bench/out/evidence.txt
-	{ bench/evidence.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
-	rc_evidence=$(report evidence "$(cat "$rcfile")" "$out")
-fi
-
-# Intake end to end (bench_intake.sh, issue 6): HTTP and TCP syslog into alerts.
-rc_intake=0
-if [ "$which" = all ] || [ "$which" = intake ]; then
-	[ "$which" = all ] && echo
-	out=bench/out/intake.txt
-	{ bench/bench_intake.sh 2>&1; echo $? >"$rcfile"; } | tee "$out"
-	rc_intake=$(report intake "$(cat "$rcfile")" "$out")
-fi
-
-[ "$rc_intake" -ne 0 ] && exit "$rc_intake"
-[ "$rc_evidence" -ne 0 ] && exit "$rc_evidence"
-[ "$rc_mail" -ne 0 ] && exit "$rc_mail"
 [ "$rc_store" -ne 0 ] && exit "$rc_store"
-[ "$rc_http" -ne 0 ] && exit "$rc_http"
-[ "$rc_pg" -ne 0 ] && exit "$rc_pg"
-[ "$rc_ioc" -ne 0 ] && exit "$rc_ioc"
-exit "$rc_detect"
+exit "$rc"
