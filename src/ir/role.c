@@ -30,39 +30,61 @@ static const char *const action_descs[] = {
 };
 
 /*
- * Who may do what. Columns follow ACTION_LIST:
- *  R read, C create, E edit, T triage, P respond, X close, O reopen,
- *  V priority override, S timestamp edit, M members, L timeline, K tasks,
- *  A audit, U users, then for detection: a alert read, t alert triage,
- *  s suppressions, e event intake; g gate override, r reports; for
- *  evidence: v read and download, w add and record custody (and put on
- *  hold), d delete (and release holds);
- *  for notifications: c contact read, q contact edit, n notification records;
- *  o observable edit, l lessons learned.
- * An external user's role here is the role it holds in the incident.
+ * Who may do what: for each action (ACTION_LIST order), the roles that may
+ * take it. An external user's role here is the role it holds in the
+ * incident (ir/actor.c adds what an outside party never does).
  */
-#define Y 1
-#define _ 0
-static const unsigned char may[ROLE__COUNT][ACT__COUNT] = {
-	/*                          R  C  E  T  P  X  O  V  S  M  L  K  A  U  a  t  s  e  g  r  v  w  d  c  q  n  o  l */
-	[ROLE_ADMIN]             = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
-	[ROLE_COMMANDER]         = { Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y },
-	[ROLE_INCIDENT_MANAGER]  = { Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, Y, Y, _, Y, Y, Y, Y, _, Y, Y, Y, _, Y, Y, Y, Y, Y },
-	[ROLE_INCIDENT_HANDLER]  = { Y, Y, Y, Y, Y, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, Y, Y, Y, _, Y, _, Y, Y, Y },
-	[ROLE_TRIAGE]            = { Y, Y, Y, Y, _, _, _, _, _, _, Y, Y, _, _, Y, Y, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
-	[ROLE_POC_EXTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
-	[ROLE_POC_INTERNAL]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
-	[ROLE_NOTIFICATION]      = { Y, Y, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, Y, _, _, _, Y, Y, Y, _, _ },
-	[ROLE_RESEARCHER]        = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
-	[ROLE_CURATOR]           = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, _, _, Y, _, _, Y, _ },
-	[ROLE_FORENSIC_ENGINEER] = { Y, _, _, _, _, _, _, _, _, _, Y, Y, _, _, Y, _, _, _, _, _, Y, Y, _, Y, _, _, Y, _ },
-	[ROLE_LEGAL_ADVISOR]     = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, Y, Y, _, _, Y, _, _, _, _ },
-	[ROLE_SELF_ASSESSMENT]   = { Y, _, _, _, _, _, _, _, _, _, Y, _, Y, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
-	[ROLE_EDUCATION]         = { Y, _, _, _, _, _, _, _, _, _, Y, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
-	[ROLE_VIEWER]            = { Y, _, _, _, _, _, _, _, _, _, _, _, _, _, Y, _, _, _, _, _, _, _, _, Y, _, _, _, _ },
+#define R(x) (1u << ROLE_##x)
+#define EVERYONE ((1u << ROLE__COUNT) - 1)
+static const unsigned grants[ACT__COUNT] = {
+	[ACT_INCIDENT_READ] = EVERYONE,
+	[ACT_INCIDENT_CREATE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) |
+		R(INCIDENT_HANDLER) | R(TRIAGE) | R(POC_EXTERNAL) | R(POC_INTERNAL) |
+		R(NOTIFICATION),
+	[ACT_INCIDENT_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(TRIAGE),
+	[ACT_INCIDENT_TRIAGE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) |
+		R(INCIDENT_HANDLER) | R(TRIAGE),
+	[ACT_INCIDENT_RESPOND] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) |
+		R(INCIDENT_HANDLER),
+	[ACT_INCIDENT_CLOSE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_INCIDENT_REOPEN] = R(ADMIN) | R(COMMANDER),
+	[ACT_PRIORITY_OVERRIDE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_TIMESTAMP_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_MEMBER_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_TIMELINE_ADD] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(TRIAGE) | R(POC_EXTERNAL) | R(POC_INTERNAL) | R(NOTIFICATION) | R(RESEARCHER) |
+		R(CURATOR) | R(FORENSIC_ENGINEER) | R(LEGAL_ADVISOR) | R(SELF_ASSESSMENT) |
+		R(EDUCATION),
+	[ACT_TASK_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(TRIAGE) | R(POC_EXTERNAL) | R(POC_INTERNAL) | R(NOTIFICATION) | R(RESEARCHER) |
+		R(CURATOR) | R(FORENSIC_ENGINEER),
+	[ACT_AUDIT_READ] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(SELF_ASSESSMENT),
+	[ACT_USER_ADMIN] = R(ADMIN),
+	[ACT_ALERT_READ] = EVERYONE,
+	[ACT_ALERT_TRIAGE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(TRIAGE),
+	[ACT_ALERT_SUPPRESS] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_EVENT_WRITE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER),
+	[ACT_GATE_OVERRIDE] = R(ADMIN) | R(COMMANDER),
+	[ACT_REPORT_WRITE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(POC_EXTERNAL) | R(POC_INTERNAL) | R(NOTIFICATION) | R(LEGAL_ADVISOR),
+	[ACT_EVIDENCE_READ] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(TRIAGE) | R(RESEARCHER) | R(CURATOR) | R(FORENSIC_ENGINEER) | R(LEGAL_ADVISOR),
+	[ACT_EVIDENCE_WRITE] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(FORENSIC_ENGINEER),
+	[ACT_EVIDENCE_DELETE] = R(ADMIN) | R(COMMANDER),
+	[ACT_CONTACT_READ] = EVERYONE,
+	[ACT_CONTACT_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(POC_EXTERNAL) |
+		R(POC_INTERNAL) | R(NOTIFICATION),
+	[ACT_NOTIFY_RECORD] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER) |
+		R(POC_EXTERNAL) | R(POC_INTERNAL) | R(NOTIFICATION),
+	[ACT_OBSERVABLE_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) |
+		R(INCIDENT_HANDLER) | R(TRIAGE) | R(RESEARCHER) | R(CURATOR) | R(FORENSIC_ENGINEER),
+	[ACT_LESSONS_EDIT] = R(ADMIN) | R(COMMANDER) | R(INCIDENT_MANAGER) | R(INCIDENT_HANDLER),
 };
-#undef Y
-#undef _
+#undef EVERYONE
+#undef R
 
 const char *role_name(enum role r)
 {
@@ -106,7 +128,5 @@ const char *action_desc(enum action a)
 
 int role_may(enum role r, enum action a)
 {
-	if ((unsigned)r >= ROLE__COUNT || (unsigned)a >= ACT__COUNT)
-		return 0;
-	return may[r][a];
+	return (unsigned)r < ROLE__COUNT && (unsigned)a < ACT__COUNT && (grants[a] >> r & 1u);
 }
