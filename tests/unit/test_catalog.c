@@ -245,29 +245,19 @@ struct fx {
 
 static int group_setup(void **state)
 {
-	struct store *st = NULL;
-	struct actor admin;
-	char url[600];
+	static const struct unit_account acc[] = {
+		{ "bob", ROLE_COMMANDER, 0 },
+		{ "carol", ROLE_INCIDENT_HANDLER, 0 },
+	};
 
 	(void)state;
-	if (tz_load("Asia/Tokyo", &tokyo, &e))
-		return -1;
-	unit_db_url("template", url, sizeof(url));
-	if (store_open(url, STORE_CREATE, &st, &e))
-		return -1;
-	actor_local(&admin, tokyo);
-	admin.now = NOW - 86400;
-	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
-	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
-	store_close(st);
-	return 0;
+	return unit_template("template", NOW - 86400, &tokyo, acc, sizeof(acc) / sizeof(acc[0]));
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tz_free(tokyo);
-	unit_rmtmp();
+	unit_template_done(tokyo);
 	return 0;
 }
 

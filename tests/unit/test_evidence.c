@@ -39,34 +39,21 @@ struct fx {
 
 static int group_setup(void **state)
 {
-	struct store *st = NULL;
-	struct actor admin;
-	char url[600];
+	static const struct unit_account acc[] = {
+		{ "bob", ROLE_COMMANDER, 0 },
+		{ "carol", ROLE_FORENSIC_ENGINEER, 0 },
+		{ "vic", ROLE_VIEWER, 0 },
+		{ "vendor", ROLE_FORENSIC_ENGINEER, 1 },
+	};
 
 	(void)state;
-	err_clear(&e);
-	if (tz_load("Asia/Tokyo", &tokyo, &e))
-		return -1;
-	unit_db_url("template", url, sizeof(url));
-	if (store_open(url, STORE_CREATE, &st, &e)) {
-		print_error("store_open: %s\n", err_msg(&e));
-		return -1;
-	}
-	actor_local(&admin, tokyo);
-	admin.now = NOW - 86400;
-	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
-	unit_add_user(st, &admin, "carol", ROLE_FORENSIC_ENGINEER, 0);
-	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	unit_add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
-	store_close(st);
-	return 0;
+	return unit_template("template", NOW - 86400, &tokyo, acc, sizeof(acc) / sizeof(acc[0]));
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tz_free(tokyo);
-	unit_rmtmp();
+	unit_template_done(tokyo);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "ir/user.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/time.h"
 
 static struct err e;
 
@@ -44,6 +45,45 @@ static inline void unit_add_user(struct store *st, const struct actor *admin, co
 
 	CHECK(user_add(st, admin, &nu, otp, &u, &e), 0);
 	user_release(&u);
+}
+
+struct unit_account {
+	const char *name;
+	enum role role;
+	int external;
+};
+
+/*
+ * A group setup: load Asia/Tokyo into *tz, then create the template store
+ * `name` (copied per test with unit_db_copy) holding the n accounts, added
+ * by the local operator at time now. Returns 0, or -1 with the reason printed.
+ */
+static inline int unit_template(const char *name, int64_t now, struct tz **tz,
+				const struct unit_account *acc, size_t n)
+{
+	struct store *st = NULL;
+	struct actor admin;
+	char url[600];
+
+	err_clear(&e);
+	if (tz_load("Asia/Tokyo", tz, &e) || (unit_db_url(name, url, sizeof(url)),
+					       store_open(url, STORE_CREATE, &st, &e))) {
+		print_error("template %s: %s\n", name, err_msg(&e));
+		return -1;
+	}
+	actor_local(&admin, *tz);
+	admin.now = now;
+	for (size_t i = 0; i < n; i++)
+		unit_add_user(st, &admin, acc[i].name, acc[i].role, acc[i].external);
+	store_close(st);
+	return 0;
+}
+
+/* The group teardown that goes with unit_template. */
+static inline void unit_template_done(struct tz *tz)
+{
+	tz_free(tz);
+	unit_rmtmp();
 }
 
 #endif
