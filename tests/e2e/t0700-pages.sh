@@ -171,6 +171,17 @@ test_expect_success 'timeline entry, task and member through the forms' '
 	[ "$(get / "$TEST_DIR/lead")" = 200 ] && body_has "timeline.add"
 '
 
+test_expect_success 'the incident page has a bar of links, each to a card on the page, with the open tasks' '
+	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	open=$(irdesk task list --json "$id" | jq "[.[] | select(.done | not)] | length") &&
+	[ "$(get "/incidents/$id" "$TEST_DIR/lead")" = 200 ] &&
+	nav=$(grep -o "<nav class=\"sections\".*</nav>" "$TEST_DIR/body" | sed "s|</nav>.*||") &&
+	links=$(echo "$nav" | grep -o "href=\"#[a-z]*\"" | cut -d"#" -f2 | tr -d "\"") &&
+	[ "$(echo "$links" | wc -l)" -ge 10 ] &&
+	for a in $links; do grep -q "id=\"$a\"" "$TEST_DIR/body" || { echo "no card #$a"; exit 1; }; done &&
+	[ "$open" -gt 0 ] && echo "$nav" | grep -q "<span class=\"count\">$open</span>"
+'
+
 test_expect_success 'an external member sees its incident; others are 404 and not listed' '
 	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
 	other=$(irdesk --json incident new --title "Secret other case" | jq -r .id) &&
