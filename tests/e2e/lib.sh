@@ -153,6 +153,34 @@ server() {
 	PORT=$(cat "$TEST_DIR/port" 2>/dev/null)
 	[ -n "$PORT" ]
 }
+# Pages through curl as a browser uses them. get PATH JAR [CURL-ARG...] and
+# post PATH JAR FIELD... (fields as curl --data-urlencode) print the status,
+# keep the headers in $TEST_DIR/hdr and the page in $TEST_DIR/body; URL is the
+# server's base (set by up).
+get() {
+	local path=$1 jar=$2; shift 2
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
+}
+post() {
+	local path=$1 jar=$2 args=(); shift 2
+	for f in "$@"; do args+=(--data-urlencode "$f"); done
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
+		"${args[@]}" "$URL$path"
+}
+location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
+# The CSRF token of the page in $TEST_DIR/body.
+csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
+body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
+body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
+# signin USER JAR: a fresh cookie jar signed in as USER with the password $PW.
+signin() {
+	rm -f "$2"
+	[ "$(get /login "$2")" = 200 ] || return 1
+	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
+	[ "$(get / "$2")" = 200 ]
+}
+# The running server (see server) and URL pointing at it.
+up() { server && URL=http://127.0.0.1:$PORT; }
 wait_exit() {
 	for _ in $(seq 1 150); do
 		[ -s "$TEST_DIR/exit" ] && break
