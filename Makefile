@@ -20,7 +20,7 @@ MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail
          src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
-         src/web/page_incident.c src/web/page_admin.c src/web/page_account.c \
+         src/web/page_incident.c src/web/page_admin.c src/web/page_settings.c src/web/page_account.c \
          src/web/api.c src/web/api_incident.c src/web/api_admin.c \
          src/web/api_alert.c src/web/page_alert.c \
          src/web/api_catalog.c src/web/page_items.c \

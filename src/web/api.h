@@ -168,6 +168,8 @@ int api_breach_get(struct request *rq, struct response *rs);
 int api_breach_set(struct request *rq, struct response *rs);
 int api_incident_clocks(struct request *rq, struct response *rs);
 int api_clock_list(struct request *rq, struct response *rs);
+int api_clock_settings_get(struct request *rq, struct response *rs);
+int api_clock_settings_set(struct request *rq, struct response *rs);
 /* Observables and lessons learned (web/api_observable.c), metrics (web/api_metrics.c). */
 int api_observable_list(struct request *rq, struct response *rs);
 int api_observable_add(struct request *rq, struct response *rs);

@@ -181,6 +181,26 @@ signin() {
 }
 # The running server (see server) and URL pointing at it.
 up() { server && URL=http://127.0.0.1:$PORT; }
+# The REST API with a bearer token kept in $TEST_DIR/TOKEN (a file name):
+# api_call TOKEN METHOD PATH [BODY [CONTENT-TYPE]] prints the status and keeps
+# the body in $TEST_DIR/out; api_expect STATUS TOKEN METHOD PATH [BODY [CT]]
+# fails with the body shown when the status differs; api_out JQ reads the body.
+api_call() {
+	local tok=$1 m=$2 p=$3
+	shift 3
+	curl -sS -o "$TEST_DIR/out" -D "$TEST_DIR/hdr" -w '%{http_code}' -X "$m" \
+		-H "Authorization: Bearer $(cat "$TEST_DIR/$tok")" \
+		-H "Content-Type: ${2:-application/json}" ${1+--data-binary "$1"} \
+		"http://127.0.0.1:$(cat "$TEST_DIR/port")$p"
+}
+api_expect() {
+	local want=$1 got
+	shift
+	got=$(api_call "$@") || return 1
+	[ "$got" = "$want" ] || { echo "$* -> $got, expected $want:"; cat "$TEST_DIR/out"; echo; return 1; }
+}
+api_out() { jq -r "$1" "$TEST_DIR/out"; }
+api_error_is() { [ "$(api_out .error.code)" = "$1" ] || { echo "error code $(api_out .error.code), expected $1"; return 1; }; }
 wait_exit() {
 	for _ in $(seq 1 150); do
 		[ -s "$TEST_DIR/exit" ] && break
