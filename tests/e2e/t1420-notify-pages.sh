@@ -77,7 +77,7 @@ test_expect_success 'a notification is recorded by form, choosing a contact, and
 	[ "$(post /incidents/IR-2026-0001/notifications "$TEST_DIR/mia" "csrf=$t" contact_id=1 channel=email kind=appi_preliminary subject=速報 "text=<script>x</script>")" = 303 ] &&
 	[ "$(get /incidents/IR-2026-0001 "$TEST_DIR/mia")" = 200 ] &&
 	body_has "Done on time" && body_has "&lt;script&gt;x&lt;/script&gt;" && body_lacks "<script>x</script>" &&
-	body_has "Notification (appi_preliminary, email) to JPCERT/CC: 速報" &&
+	body_has "通知 / Notification (appi_preliminary, email) to JPCERT/CC: 速報" &&
 	n=$(count notifications) &&
 	[ "$(post /incidents/IR-2026-0001/notifications "$TEST_DIR/mia" "csrf=$t" to=x channel=pigeon kind=external text=x)" = 422 ] &&
 	[ "$(count notifications)" = "$n" ]
