@@ -505,6 +505,8 @@ const struct route api_routes[] = {
 	  "put an evidence item on legal hold" },
 	{ "POST", "/api/v1/evidence/{item}/release", api_evidence_release, 0, ACT_EVIDENCE_DELETE,
 	  "release an evidence item's legal hold" },
+	{ "POST", "/api/v1/evidence/{item}/retention", api_evidence_retain, 0, ACT_EVIDENCE_WRITE,
+	  "keep an evidence item until another date (earlier needs evidence_delete)" },
 	{ "DELETE", "/api/v1/evidence/{item}", api_evidence_delete, 0, ACT_EVIDENCE_DELETE,
 	  "delete an evidence file (the record stays)" },
 	{ "GET", "/api/v1/contacts", api_contact_list, 0, ACT_CONTACT_READ, "list contacts" },

@@ -150,6 +150,7 @@ int api_evidence_custody(struct request *rq, struct response *rs);
 int api_evidence_hold(struct request *rq, struct response *rs);
 int api_evidence_release(struct request *rq, struct response *rs);
 int api_evidence_delete(struct request *rq, struct response *rs);
+int api_evidence_retain(struct request *rq, struct response *rs);
 int api_evidence_verify(struct request *rq, struct response *rs);
 /* The item a route names (its last parameter), which under /incidents/{id}/
  * must belong to that incident: ERR_NOTFOUND otherwise. */

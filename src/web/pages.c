@@ -88,7 +88,7 @@ const struct route page_routes[] = {
 	{ "GET", "/incidents/{id}/evidence/{item}/download", web_evidence_download, PGI,
 	  ACT_EVIDENCE_READ, "download an evidence file" },
 	{ "POST", "/incidents/{id}/evidence/{item}", page_evidence_action, PGI, ACT_EVIDENCE_READ,
-	  "verify, hand over, check out or in, hold, release or delete an evidence item" },
+	  "verify, hand over, check out or in, hold, release, retain or delete an evidence item" },
 	{ "GET", "/contacts", page_contact_list, PG, ACT_CONTACT_READ, "contact directory" },
 	{ "POST", "/contacts", page_contact_add, PG, ACT_CONTACT_EDIT, "add a contact" },
 	{ "GET", "/contacts/export.csv", page_contact_export, PG, ACT_CONTACT_READ,

@@ -101,6 +101,23 @@ test_expect_success 'a hold blocks deletion; deletion needs a commander and a re
 	expect_code 0 irdesk audit verify
 '
 
+test_expect_success 'retention: later for a writer, earlier only with the right to delete, never before acquisition' '
+	item=$(db_sql "SELECT max(id) FROM evidence") &&
+	expect_code 0 irdesk --as fe evidence retain "$item" --retain-until 2031-04-01 --reason "litigation notice" &&
+	stdout_has "2031-03-31T15:00:00Z" && [ "$(irdesk evidence due --json | jq length)" = 0 ] &&
+	expect_code 6 irdesk --as fe evidence retain "$item" --retain-until 2030-01-01 --reason "shorter" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2018-01-01 --reason x &&
+	stderr_has "before acquired_at" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2030-01-01 && stderr_has "reason: required" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until soon --reason x && stderr_has "retain_until" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2031-04-01 --reason x && stderr_has "already kept" &&
+	[ "$(irdesk evidence show "$item" --json | jq -r .retain_until)" = 2031-03-31T15:00:00Z ] &&
+	expect_code 0 irdesk --as boss evidence retain "$item" --retain-until 2030-01-01 --reason "notice withdrawn" &&
+	irdesk evidence show "$item" --json |
+		jq -e "[.custody[] | select(.action == \"retention\")] | length == 2 and .[1].purpose == \"notice withdrawn\"" &&
+	expect_code 0 irdesk audit verify
+'
+
 test_expect_success 'pages: the incident shows its evidence and a streamed upload with the CSRF token in the URL' '
 	start_server "$TEST_DIR/serve.log" && up && signin fe "$TEST_DIR/fe" &&
 	[ "$(get "/incidents/$B" "$TEST_DIR/fe")" = 200 ] &&
@@ -125,6 +142,10 @@ test_expect_success 'pages: custody forms, verify, download, Japanese labels; ou
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=handover from=fe to=vendor-lab purpose=imaging)" = 303 ] &&
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=verify)" = 303 ] &&
 	location | grep -q "done=evidence_verified" &&
+	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=retain retain_until=2020-01-01 reason=x)" = 422 ] &&
+	body_has "before acquired_at" &&
+	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=retain retain_until=2040-01-01 reason=archive)" = 303 ] &&
+	[ "$(get "$page" "$TEST_DIR/fe")" = 200 ] && body_has "custody-retention" && body_has "2039-12-31T15:00:00Z" &&
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=delete reason=x)" = 403 ] &&
 	body_has "may not" &&
 	[ "$(post "$page" "$TEST_DIR/fe" op=verify)" = 403 ] &&
