@@ -6,6 +6,7 @@
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
+#include "ir/role.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -229,7 +230,7 @@ static json_t *config_to_json(const struct clock_config *cfg)
 
 static int admin_only(const struct actor *who, struct err *e)
 {
-	if (who->role != ROLE_ADMIN || who->external)
+	if (!role_may(who->role, ACT_SETTINGS) || who->external)
 		return err_set(e, ERR_DENIED, "only an administrator may change notification settings");
 	return 0;
 }

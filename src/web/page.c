@@ -58,8 +58,9 @@ void page_begin(struct request *rq, struct buf *b, const char *title)
 		if (role_may(rq->actor.role, ACT_AUDIT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/audit\">%s</a>", page_t(rq, "nav.audit"));
 		if (role_may(rq->actor.role, ACT_USER_ADMIN) && !rq->actor.external)
-			html_printf(b, "<a href=\"/users\">%s</a><a href=\"/settings\">%s</a>",
-				    page_t(rq, "nav.users"), page_t(rq, "nav.settings"));
+			html_printf(b, "<a href=\"/users\">%s</a>", page_t(rq, "nav.users"));
+		if (role_may(rq->actor.role, ACT_SETTINGS) && !rq->actor.external)
+			html_printf(b, "<a href=\"/settings\">%s</a>", page_t(rq, "nav.settings"));
 		if (role_may(rq->actor.role, ACT_CONTACT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/contacts\">%s</a>", page_t(rq, "nav.contacts"));
 		html_printf(b, "<a href=\"/account\">%s</a></nav>", page_t(rq, "nav.account"));

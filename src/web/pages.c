@@ -62,9 +62,9 @@ const struct route page_routes[] = {
 	{ "POST", "/users/{name}/disable", page_user_disable, PG, ACT_USER_ADMIN, "disable an account" },
 	{ "POST", "/users/{name}/enable", page_user_enable, PG, ACT_USER_ADMIN, "enable an account" },
 	{ "POST", "/users/{name}/totp", page_user_totp, PG, ACT_USER_ADMIN, "require TOTP or not" },
-	{ "GET", "/settings", page_settings, PG, ACT_USER_ADMIN, "the settings pages" },
-	{ "GET", "/settings/clocks", page_settings_clocks, PG, ACT_USER_ADMIN, "regulatory clock settings" },
-	{ "POST", "/settings/clocks", page_settings_clocks_save, PG, ACT_USER_ADMIN,
+	{ "GET", "/settings", page_settings, PG, ACT_SETTINGS, "the settings pages" },
+	{ "GET", "/settings/clocks", page_settings_clocks, PG, ACT_SETTINGS, "regulatory clock settings" },
+	{ "POST", "/settings/clocks", page_settings_clocks_save, PG, ACT_SETTINGS,
 	  "change clock settings" },
 
 	{ "GET", "/audit", page_audit, PG, ACT_AUDIT_READ, "audit log" },

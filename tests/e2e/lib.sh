@@ -141,7 +141,7 @@ start_server() {
 	( IRDESK_LOG=${SERVE_LOG:-info} "$IRDESK_BIN" --db "$DB" serve --listen 127.0.0.1:0 \
 		--port-file "$TEST_DIR/port" "$@" > "$log" 2>&1 & echo $! > "$TEST_DIR/pid"
 	  wait $!; echo $? > "$TEST_DIR/exit" ) &
-	for _ in $(seq 1 150); do
+	for _ in $(seq 1 600); do # 60 s at most: tests run side by side under ASan
 		[ -s "$TEST_DIR/port" ] && break
 		[ -s "$TEST_DIR/exit" ] && break
 		sleep 0.1
@@ -202,7 +202,7 @@ api_expect() {
 api_out() { jq -r "$1" "$TEST_DIR/out"; }
 api_error_is() { [ "$(api_out .error.code)" = "$1" ] || { echo "error code $(api_out .error.code), expected $1"; return 1; }; }
 wait_exit() {
-	for _ in $(seq 1 150); do
+	for _ in $(seq 1 600); do # 60 s at most: tests run side by side under ASan
 		[ -s "$TEST_DIR/exit" ] && break
 		sleep 0.1
 	done
