@@ -877,6 +877,8 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 			 !strcasecmp(name, "X-BeenThere"))
 			/* Not List-Unsubscribe: every bulk sender adds it, lists or not. */
 			m->list_headers = 1;
+		else if (!strcasecmp(name, "List-Unsubscribe"))
+			m->unsubscribe = 1;
 		else if (!strcasecmp(name, "Precedence")) {
 			if (strcasestr(raw, "list"))
 				m->list_headers = 1;
