@@ -54,6 +54,7 @@ struct mail_attachment {
 /* A parsed message: what the checks read. Everything is UTF-8. */
 struct mail_msg {
 	char *from_name, *from_addr;   /* From display name and address ("" when none) */
+	char from_local[65];           /* the From mailbox name as written (case kept) */
 	char *reply_to;                /* first Reply-To address or "" */
 	char *return_path;             /* Return-Path address or "" */
 	char *sender;                  /* Sender address or "" */

@@ -111,6 +111,15 @@ static int unpronounceable(const char *w, size_t n)
 	return best >= 7 && vowels * 10 < (int)n * 3;
 }
 
+/* 1 when one of the bytes in set occurs in w[0..n). */
+static int strpbrk_n(const char *w, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(set, w[i]))
+			return 1;
+	return 0;
+}
+
 /* Hexadecimal (an identifier, a hash, an address in a log) rather than random text. */
 static int hexadecimal(const char *w, size_t n)
 {
@@ -129,7 +138,7 @@ static int hexadecimal(const char *w, size_t n)
 static int filler_words(const char *s, size_t n, char *ev, size_t evn)
 {
 	const char *p = s, *end = s + n;
-	int count = 0;
+	int count = 0, words = 0, hex = 0;
 
 	while (p < end) {
 		while (p < end && isspace((unsigned char)*p))
@@ -142,6 +151,10 @@ static int filler_words(const char *s, size_t n, char *ev, size_t evn)
 			p++;
 		}
 		size_t wl = (size_t)(p - w);
+		words++;
+		if (wl >= 5 && wl <= 80 && alnum && !alpha && hexadecimal(w, wl) && w[1] != 'x' &&
+		    strpbrk_n(w, wl, "abcdefABCDEF") && ++hex == 10 && !count)
+			snprintf(ev, evn, "%.*s", (int)(wl > 40 ? 40 : wl), w);
 		if (wl < 12 || wl > 80 || !alnum || hexadecimal(w, wl))
 			continue;
 		if ((alpha && unpronounceable(w, wl)) || random_mix(w, wl, 8)) {
@@ -150,6 +163,9 @@ static int filler_words(const char *s, size_t n, char *ev, size_t evn)
 			count++;
 		}
 	}
+	/* Lines of hexadecimal strings in place of text: a hash buster. */
+	if (hex >= 10 && hex * 4 >= words)
+		count += hex;
 	return count;
 }
 
@@ -242,6 +258,37 @@ static void disguise_checks(struct mail_result *r)
 				"body: %d strings of random letters, filler against filters (\"%s\")", fw, ev);
 	if (emoji_count(m->subject) >= 1)
 		mail_reason_add(r, "emoji_subject", GROUP_CONTENT, 5, 0, 0, "Subject: pictographs to catch the eye");
+}
+
+/*
+ * A mailbox name in random capitals ("XeaLkqPl@", "lwInMxAeQ@"): made by
+ * a generator, for one run. People's addresses are lower case or names
+ * with one capital each ("John.McDonald"). Only names made of letters are
+ * looked at.
+ */
+static void sender_case_check(struct mail_result *r)
+{
+	const char *a = r->msg.from_local, *at = a + strlen(a);
+
+	/* Encoded tracking identifiers (digits, '#', '=') are another thing. */
+	if (a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-")])
+		return;
+	for (const char *p = a; p < at;) {
+		const char *w = p;
+		while (p < at && isalpha((unsigned char)*p))
+			p++;
+		int changes = 0;
+		for (const char *q = w + 1; q < p; q++)
+			changes += !islower((unsigned char)q[0]) != !islower((unsigned char)q[-1]);
+		if (changes >= 4) {
+			mail_reason_add(r, "random_sender_name", GROUP_IDENTITY, 15, 0, 0,
+					"From: the mailbox name %.*s is in random capitals, made by a generator",
+					(int)(at - a), a);
+			return;
+		}
+		while (p < at && !isalpha((unsigned char)*p))
+			p++;
+	}
 }
 
 /* The top-level domain of host ("" when none). */
@@ -434,6 +481,7 @@ void mail_bulk_checks(struct mail_result *r, const struct mail_config *c, int li
 
 	disguise_checks(r);
 	invisible_checks(r);
+	sender_case_check(r);
 	tld_checks(r, c);
 	role_name_check(r, c);
 	buf_init(&t, 0);

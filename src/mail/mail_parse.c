@@ -857,6 +857,10 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 		if (!strcasecmp(name, "From") && !m->from_addr) {
 			split_address(raw, &m->from_name, &m->from_addr);
 			m->from_count = count_addresses(raw);
+			const char *w = *m->from_addr ? strcasestr(raw, m->from_addr) : NULL;
+			if (w)
+				snprintf(m->from_local, sizeof(m->from_local), "%.*s",
+					 (int)strcspn(m->from_addr, "@"), w);
 		} else if (!strcasecmp(name, "In-Reply-To") || !strcasecmp(name, "References")) {
 			m->threaded = 1;
 		} else if (!strcasecmp(name, "Content-Type") && strcasestr(raw, "multipart/report")) {

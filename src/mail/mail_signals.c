@@ -622,6 +622,30 @@ static void link_checks(struct mail_result *r, const struct mail_config *c)
 	strv_release(&targets);
 }
 
+/*
+ * A file name whose extension says one kind of file while Content-Type
+ * declares another kind ("invoice.pdf" as image/jpeg): made by a tool, not
+ * by a mail program. Generic declarations (application/octet-stream) never
+ * mismatch.
+ */
+static int type_mismatch(const char *ext, const char *declared)
+{
+	static const struct {
+		const char *ext, *family;
+	} kinds[] = {
+		{ "pdf", "application/pdf" }, { "doc", "application/" }, { "docx", "application/" },
+		{ "xls", "application/" }, { "xlsx", "application/" }, { "jpg", "image/" }, { "jpeg", "image/" },
+		{ "png", "image/" }, { "gif", "image/" }, { "txt", "text/" },
+	};
+
+	if (!*declared || strstr(declared, "octet-stream") || !strncmp(declared, "application/x-", 14))
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(ext, kinds[i].ext))
+			return strncmp(declared, kinds[i].family, strlen(kinds[i].family)) != 0;
+	return 0;
+}
+
 static void attachment_checks(struct mail_result *r)
 {
 	static const char *const exec[] = { "exe", "scr", "lnk", "js", "jse", "vbs", "vbe", "wsf", "wsh", "hta",
@@ -660,6 +684,12 @@ static void attachment_checks(struct mail_result *r)
 		else if (!strcmp(ext, "pdf") && *a->sniffed && strcmp(a->sniffed, "pdf"))
 			mail_reason_add(r, "risky_attachment", GROUP_ATTACHMENT, 35, 1, 0,
 					"attachment: %s is named .pdf but is %s", nm, a->sniffed);
+		else if (!strcmp(ext, "rtf") || !strcmp(a->sniffed, "rtf"))
+			mail_reason_add(r, "rtf_attachment", GROUP_ATTACHMENT, 20, 0, 0,
+					"attachment: %s is an RTF document, the format of Office exploits", nm);
+		else if (type_mismatch(ext, a->declared_type))
+			mail_reason_add(r, "attachment_type_mismatch", GROUP_ATTACHMENT, 20, 0, 0,
+					"attachment: %s is declared as %s", nm, a->declared_type);
 	}
 }
 
