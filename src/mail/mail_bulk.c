@@ -189,9 +189,18 @@ static int random_tag(const char *s, char *ev, size_t evn)
 	return 0;
 }
 
+/* A letter or digit of any script, not a space, punctuation or pictograph. */
+static int word_char(unsigned cp)
+{
+	if (cp < 0x80)
+		return isalnum((int)cp);
+	return cp != 0xa0 && !(cp >= 0x2000 && cp <= 0x206f) && cp != 0x3000 && !(cp >= 0x2190 && cp <= 0x2bff) &&
+	       cp < 0x1f000 && !(cp >= 0xfe00 && cp <= 0xfe0f) && cp != 0xfeff && cp != 0xad && cp != 0x34f;
+}
+
 /*
- * Invisible characters inside words (zero-width spaces and joiners, soft
- * hyphens, the combining grapheme joiner) break up the words filters look
+ * Invisible characters inside words (zero-width spaces, non-joiners and
+ * joiners, the combining grapheme joiner) break up the words filters look
  * for; right-to-left overrides turn "exe.pdf" around. A joiner between
  * pictographs (emoji sequences) or next to a space (newsletter preheader
  * padding) is not counted. Returns the count, *bidi set for overrides.
@@ -207,12 +216,11 @@ static int invisible_count(const char *s, size_t n, int *bidi)
 		unsigned cp = utf8_cp(p, n, &len);
 		if (cp == 0x202e || cp == 0x202d || (cp >= 0x2066 && cp <= 0x2069))
 			*bidi = 1;
-		if ((cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0xad || cp == 0x34f || cp == 0xfeff) {
+		if ((cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0x34f || cp == 0xfeff) {
 			size_t nl;
 			unsigned next = len < n ? utf8_cp(p + len, n - len, &nl) : ' ';
-			int word = (prev < 0x80 ? isalnum((int)prev) : prev < 0x2000) &&
-				   (next < 0x80 ? isalnum((int)next) : next < 0x2000 || next == 0x200c || next == 0x34f);
-			if (word)
+			/* Runs of invisibles between two letters count one each. */
+			if (word_char(prev) && (word_char(next) || next == 0x200c || next == 0x200b || next == 0x34f))
 				count++;
 		} else {
 			prev = cp;
@@ -402,7 +410,7 @@ static void callback_check(struct mail_result *r, const struct mail_config *c, c
 	free(subj);
 	if ((asks || charge == 2) && charge && phone_number(m->text.data, m->text.len > 64 * 1024 ? 64 * 1024 : m->text.len, ev,
 					   sizeof(ev)))
-		mail_reason_add(r, "callback_number", GROUP_CONTENT, 15, 0, 0,
+		mail_reason_add(r, "callback_number", GROUP_CONTENT, 20, 0, 0,
 				"body: a charge or renewal to dispute by calling %s", ev);
 }
 
