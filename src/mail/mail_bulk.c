@@ -470,6 +470,36 @@ static void unsubscribe_check(struct mail_result *r, const struct mail_config *c
 			"advertising without List-Unsubscribe or a way to opt out in the body");
 }
 
+/*
+ * A password handed over in the mail ("Password: csx44way"): the
+ * crypto-platform scam gives its victims a login to a site they never
+ * joined, where the "balance" waits for a fee. Replies and lists do not
+ * count (support threads and list reminders).
+ */
+static void password_given(struct mail_result *r, const char *folded, int list)
+{
+	static const char *const words[] = { "password", "passwort", "senha", "contraseña", "mot de passe",
+		"wachtwoord", "パスワード", NULL };
+
+	if (list || r->msg.threaded)
+		return;
+	for (size_t i = 0; words[i]; i++)
+		for (const char *p = strstr(folded, words[i]); p; p = strstr(p + 1, words[i])) {
+			const char *v = p + strlen(words[i]);
+			v += strspn(v, " \"*");
+			if (strncmp(v, ":", 1) && strncmp(v, "：", 3))
+				continue;
+			v += *v == ':' ? 1 : 3;
+			v += strspn(v, " \"*");
+			size_t k = strcspn(v, " \"*\n");
+			if (k >= 4 && k <= 40) {
+				mail_reason_add(r, "password_given", GROUP_CONTENT, 10, 0, 0,
+						"body: hands over a password (%s: ...)", words[i]);
+				return;
+			}
+		}
+}
+
 /* A stranger's free-mail address offering money: the advance-fee letter. */
 static void freemail_money_check(struct mail_result *r, const struct mail_config *c)
 {
@@ -500,8 +530,10 @@ void mail_bulk_checks(struct mail_result *r, const struct mail_config *c, int li
 		callback_check(r, c, f, list);
 	if (subj)
 		money_subject(r, subj);
-	if (f)
+	if (f) {
 		unsubscribe_check(r, c, f, list);
+		password_given(r, f, list);
+	}
 	freemail_money_check(r, c);
 	free(f);
 	free(subj);

@@ -489,7 +489,7 @@ static void auth_checks(struct mail_result *r, int list)
 				a->dmarc[0] ? a->dmarc : "none");
 	else if (r->msg.from_addr[0] && !a->spf_aligned && !a->dkim_aligned && strcmp(a->dmarc, "pass") &&
 		 strcmp(a->dmarc, "bestguesspass") && (a->spf[0] || a->dkim[0]))
-		mail_reason_add(r, "auth_not_aligned", GROUP_AUTH, 8, 0, 0,
+		mail_reason_add(r, "auth_not_aligned", GROUP_AUTH, 10, 0, 0,
 				"Authentication-Results: neither the SPF domain (%s) nor a DKIM d= aligns with From %s",
 				a->spf_domain[0] ? a->spf_domain : "none", mail_addr_domain(r->msg.from_addr));
 }

@@ -53,7 +53,7 @@ const char *mail_verdict_name(enum mail_verdict v)
 
 static void decide(struct mail_result *r, const struct mail_config *c)
 {
-	int group_w[GROUP__COUNT] = { 0 }, groups = 0, strong = 0, bec = 0, other = 0, score = 0;
+	int group_w[GROUP__COUNT] = { 0 }, groups = 0, faint = 0, strong = 0, bec = 0, other = 0, score = 0;
 
 	for (size_t i = 0; i < r->nreasons; i++) {
 		const struct mail_reason *x = &r->reasons[i];
@@ -71,7 +71,12 @@ static void decide(struct mail_result *r, const struct mail_config *c)
 		/* A group counts when it says more than one faint thing. */
 		if (group_w[g] >= 10)
 			groups++;
+		if (group_w[g] >= 5)
+			faint++;
 	}
+	/* One clear group and faint signs in two more also agree. */
+	if (groups == 1 && faint >= 3)
+		groups = 2;
 	r->score = score > 100 ? 100 : score;
 	r->verdict = VERDICT_CLEAN;
 	if (groups < 2 && !strong)
