@@ -62,6 +62,7 @@ struct mail_msg {
 	int from_count;                /* addresses in From (phishing lists several) */
 	int threaded;                  /* has In-Reply-To or References */
 	int report;                    /* a delivery report (multipart/report, bounce sender) */
+	int null_sender;               /* Return-Path: <> (reports and automatic replies) */
 	char *subject, *message_id, *date, *list_id;
 	int list_headers;              /* List-Id, List-Post, Mailing-List or Precedence: list */
 	int unsubscribe;               /* has List-Unsubscribe */
@@ -236,6 +237,8 @@ int mail_host_under(const char *host, const struct strv *suffixes);
 int mail_same_reg(const char *a, const char *b);
 /* 1 when needle occurs in hay with no letter or digit right before or after it. */
 int mail_has_word(const char *hay, const char *needle);
+/* 1 for a delivery report or a mail from a mailer daemon or postmaster. */
+int mail_is_bounce(const struct mail_msg *m);
 
 /*
  * Analyse the raw message data[0..n) with configuration c into r (zeroed

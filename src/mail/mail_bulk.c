@@ -338,7 +338,7 @@ static void role_name_check(struct mail_result *r, const struct mail_config *c)
 	const struct mail_msg *m = &r->msg;
 	const char *dom = mail_addr_domain(m->from_addr);
 
-	if (!*m->from_name || !*m->from_addr ||
+	if (!*m->from_name || !*m->from_addr || mail_is_bounce(m) ||
 	    (!mail_domain_in(m->from_addr, &c->freemail) && !mail_host_under(dom, &c->tenants)))
 		return;
 	char *name = mail_fold(m->from_name);

@@ -871,6 +871,7 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 			split_address(raw, &dummy, &m->reply_to);
 		} else if (!strcasecmp(name, "Return-Path") && !m->return_path) {
 			split_address(raw, &dummy, &m->return_path);
+			m->null_sender = !*m->return_path && strstr(raw, "<>") != NULL;
 		} else if (!strcasecmp(name, "Sender") && !m->sender) {
 			split_address(raw, &dummy, &m->sender);
 		} else if (!strcasecmp(name, "Subject")) slot = &m->subject;

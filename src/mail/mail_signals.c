@@ -159,7 +159,7 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 }
 
 /* Delivery reports quote the recipient's address by nature. */
-static int is_bounce(const struct mail_msg *m)
+int mail_is_bounce(const struct mail_msg *m)
 {
 	return m->report || !strncmp(m->from_addr, "mailer-daemon@", 14) || !strncmp(m->from_addr, "postmaster@", 11) ||
 	       !strncmp(m->to_addr, "postmaster@", 11);
@@ -176,7 +176,7 @@ static void recipient_checks(struct mail_result *r, int list)
 	const char *at = strchr(m->to_addr, '@');
 	char local[128];
 
-	if (list || !at || at == m->to_addr || is_bounce(m))
+	if (list || !at || at == m->to_addr || mail_is_bounce(m))
 		return;
 	snprintf(local, sizeof(local), "%.*s", (int)(at - m->to_addr), m->to_addr);
 	char *subj = mail_fold(m->subject);
@@ -440,7 +440,7 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 		if (mail_domain_in(m->reply_to, &c->freemail))
 			mail_reason_add(r, "reply_to_freemail", GROUP_ROUTING, 30, 1, 1,
 					"Reply-To: %s is a free-mail address, From is %s", m->reply_to, m->from_addr);
-		else
+		else if (!m->null_sender) /* reports and automatic replies take no replies */
 			mail_reason_add(r, "reply_to_mismatch", GROUP_ROUTING, 20, 0, 1,
 					"Reply-To: %s is another domain than From %s", m->reply_to, m->from_addr);
 	}
