@@ -222,6 +222,7 @@ struct mail_result {
 	size_t nreasons;
 	enum mail_verdict verdict;
 	int score;
+	char *folded;   /* subject and body text, NFKC + case fold, spaces collapsed (or NULL) */
 };
 
 /* Append a reason (detail printf-style). */

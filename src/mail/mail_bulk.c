@@ -515,28 +515,24 @@ static void freemail_money_check(struct mail_result *r, const struct mail_config
 void mail_bulk_checks(struct mail_result *r, const struct mail_config *c, int list)
 {
 	const struct mail_msg *m = &r->msg;
-	struct buf t;
 
 	disguise_checks(r);
 	invisible_checks(r);
 	sender_case_check(r);
 	tld_checks(r, c);
 	role_name_check(r, c);
-	buf_init(&t, 0);
-	buf_add(&t, m->text.data, m->text.len > 64 * 1024 ? 64 * 1024 : m->text.len);
-	char *f = mail_fold(t.data ? t.data : ""), *subj = mail_fold(m->subject);
-	buf_release(&t);
-	if (f)
-		callback_check(r, c, f, list);
+	char *subj = mail_fold(m->subject);
 	if (subj)
-		money_subject(r, subj);
+		money_subject(r, subj); /* before unsubscribe_check, which reads it */
+	free(subj);
+	/* The subject and body as language_checks folded them. */
+	const char *f = r->folded;
 	if (f) {
+		callback_check(r, c, f, list);
 		unsubscribe_check(r, c, f, list);
 		password_given(r, f, list);
 	}
 	freemail_money_check(r, c);
-	free(f);
-	free(subj);
 	if (!*m->to_addr && !list && !m->report)
 		mail_reason_add(r, "no_recipient", GROUP_CONTEXT, 5, 0, 0,
 				"To: no recipient address (undisclosed recipients: sent as blind copies)");

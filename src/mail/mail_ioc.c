@@ -20,6 +20,14 @@ static void refang(const char *s, size_t n, struct buf *out)
 		{ "hXXp://", "http://" }, { "fxp://", "ftp://" },
 	};
 	for (size_t i = 0; i < n;) {
+		/* Copy up to the next byte that can start a defanged form. */
+		size_t run = 0;
+		while (i + run < n && !(s[i + run] && strchr("[({hHfF", s[i + run])))
+			run++;
+		buf_add(out, s + i, run);
+		i += run;
+		if (i >= n)
+			break;
 		size_t k;
 		for (k = 0; k < sizeof(rep) / sizeof(rep[0]); k++) {
 			size_t l = strlen(rep[k].from);

@@ -531,12 +531,12 @@ static void language_checks(struct mail_result *r, const struct mail_config *c)
 
 		buf_init(&ev, 512);
 		for (size_t i = 0; i < c->phrases[k].n; i++) {
-			const char *ph = c->phrases[k].v[i];
-			if (!strstr(f, ph))
+			const char *ph = c->phrases[k].v[i], *first = strstr(f, ph);
+			if (!first)
 				continue;
 			/* ASCII phrases must start at a word boundary ("btc" is not in "subtcase"). */
 			int ok = 0;
-			for (const char *p = strstr(f, ph); p && !ok; p = strstr(p + 1, ph))
+			for (const char *p = first; p && !ok; p = strstr(p + 1, ph))
 				ok = p == f || !isalnum((unsigned char)ph[0]) || !isalnum((unsigned char)p[-1]);
 			if (!ok)
 				continue;
@@ -549,7 +549,8 @@ static void language_checks(struct mail_result *r, const struct mail_config *c)
 					kinds[k].bec, "subject/body: %s language (%s)", kinds[k].code, ev.data);
 		buf_release(&ev);
 	}
-	free(f);
+	free(r->folded);
+	r->folded = f; /* kept for the later checks */
 }
 
 /* Visible text that names a host, or NULL. */

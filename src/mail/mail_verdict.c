@@ -111,5 +111,6 @@ void mail_result_release(struct mail_result *r)
 	for (size_t i = 0; i < r->nreasons; i++)
 		free(r->reasons[i].detail);
 	free(r->reasons);
+	free(r->folded);
 	memset(r, 0, sizeof(*r));
 }
