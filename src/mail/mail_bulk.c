@@ -319,7 +319,7 @@ static void tld_checks(struct mail_result *r, const struct mail_config *c)
 		/* The sender's own domain in its links is the same fact as above. */
 		int hit = h && strv_has(&c->risky_tlds, tld(h)) && !mail_same_reg(h, from_dom);
 		if (hit)
-			mail_reason_add(r, "link_risky_tld", GROUP_LINK, 10, 0, 0,
+			mail_reason_add(r, "link_risky_tld", GROUP_LINK, 15, 0, 0,
 					"link: %s is under .%s, a top-level domain that fraud registers in bulk", h,
 					tld(h));
 		free(h);
