@@ -59,6 +59,14 @@ fp=$(flag phish); fh=$(flag ham)
 recall=$(echo "100 * $fp / $np" | bc -l); fpr=$(echo "100 * $fh / $nh" | bc -l)
 printf 'recall on phish: %.1f %% (%d/%d), target >= 95 %%\n' "$recall" "$fp" "$np"
 printf 'false positives on ham: %.1f %% (%d/%d), target <= 1 %%\n' "$fpr" "$fh" "$nh"
+# The signals were developed on the files at even positions (file names in
+# byte order, counting from 0) and checked on the odd ones: both halves.
+half() { # SET PARITY(0 even, 1 odd): "flagged/total"
+	ls "$corpus/mail/$1"/*.eml | LC_ALL=C sort | awk -v p="$2" 'NR % 2 != p' >"$tmp/half"
+	printf '%d/%d' "$(jq -r 'select(.verdict != "clean") | .file' "$tmp/$1.json" | grep -cFxf "$tmp/half")" \
+		"$(wc -l <"$tmp/half")"
+}
+echo "halves: phish flagged even $(half phish 0), odd $(half phish 1); ham flagged even $(half ham 0), odd $(half ham 1)"
 [ "$(echo "$recall < 95" | bc)" = 1 ] && { echo "TARGET MISSED: recall"; rc=3; }
 [ "$(echo "$fpr > 1" | bc)" = 1 ] && { echo "TARGET MISSED: false positives"; rc=3; }
 exit $rc

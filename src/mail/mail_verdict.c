@@ -2,9 +2,10 @@
  * mail_verdict.c: from reasons to a verdict. The score is the sum of the
  * weights (language capped, since a mailbox full of invoices talks about
  * payments), at most 100. Reasons are grouped (identity, routing,
- * authentication, language, links, attachments, context) and a verdict
- * needs two groups or one strong reason, so one weak signal alone never
- * makes one. bec or phishing: whichever kind of reason weighs more.
+ * authentication, language, links, attachments, context, content) and a
+ * verdict needs two groups (or one, and faint signs in two more) or one
+ * strong reason, so one weak signal alone never makes one. bec or
+ * phishing: whichever kind of reason weighs more.
  */
 #include "mail/mail.h"
 #include "util/err.h"
