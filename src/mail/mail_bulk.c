@@ -37,36 +37,27 @@ static unsigned utf8_cp(const unsigned char *p, size_t n, size_t *len)
 	return *p;
 }
 
-/* Count of code points in s that are Latin letters or digits from decorative alphabets. */
-static int fancy_count(const char *s)
+/* Latin letters or digits from decorative alphabets: mathematical, circled, squared. */
+static int is_fancy(unsigned cp)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-	int count = 0;
-
-	while (n) {
-		unsigned cp = utf8_cp(p, n, &len);
-		/* Mathematical alphanumerics, circled and squared Latin letters. */
-		if ((cp >= 0x1d400 && cp <= 0x1d7ff) || (cp >= 0x24b6 && cp <= 0x24e9) ||
-		    (cp >= 0x1f130 && cp <= 0x1f189))
-			count++;
-		p += len;
-		n -= len;
-	}
-	return count;
+	return (cp >= 0x1d400 && cp <= 0x1d7ff) || (cp >= 0x24b6 && cp <= 0x24e9) || (cp >= 0x1f130 && cp <= 0x1f189);
 }
 
-/* Pictographs (emoji) in s. */
-static int emoji_count(const char *s)
+/* Pictographs (emoji). */
+static int is_emoji(unsigned cp)
+{
+	return (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x2600 && cp <= 0x27bf) || cp == 0x203c;
+}
+
+/* How many code points of s the predicate accepts. */
+static int count_cps(const char *s, int (*pred)(unsigned))
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), len;
 	int count = 0;
 
 	while (n) {
-		unsigned cp = utf8_cp(p, n, &len);
-		if ((cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x2600 && cp <= 0x27bf) || cp == 0x203c)
-			count++;
+		count += pred(utf8_cp(p, n, &len));
 		p += len;
 		n -= len;
 	}
@@ -250,7 +241,7 @@ static void disguise_checks(struct mail_result *r)
 {
 	const struct mail_msg *m = &r->msg;
 	char ev[64];
-	int fs = fancy_count(m->subject), fn = fancy_count(m->from_name);
+	int fs = count_cps(m->subject, is_fancy), fn = count_cps(m->from_name, is_fancy);
 
 	if (fs >= 3 || fn >= 3)
 		mail_reason_add(r, "fancy_letters", GROUP_CONTENT, 20, 0, 0,
@@ -264,7 +255,7 @@ static void disguise_checks(struct mail_result *r)
 	if (fw >= 2)
 		mail_reason_add(r, "filler_text", GROUP_CONTENT, 15, 0, 0,
 				"body: %d strings of random letters, filler against filters (\"%s\")", fw, ev);
-	if (emoji_count(m->subject) >= 1)
+	if (count_cps(m->subject, is_emoji) >= 1)
 		mail_reason_add(r, "emoji_subject", GROUP_CONTENT, 5, 0, 0, "Subject: pictographs to catch the eye");
 }
 
