@@ -462,19 +462,26 @@ static void unsubscribe_check(struct mail_result *r, const struct mail_config *c
 }
 
 /*
- * A password handed over in the mail ("Password: csx44way"): the
- * crypto-platform scam gives its victims a login to a site they never
- * joined, where the "balance" waits for a fee. Replies and lists do not
- * count (support threads and list reminders).
+ * A login handed over in the mail ("Login: ... Password: csx44way"): the
+ * crypto-platform scam gives its victims an account on a site they never
+ * joined, where the "balance" waits for a fee. The password of an
+ * encrypted attachment sent on its own (common between Japanese
+ * companies) names no login; replies and lists do not count (support
+ * threads and list reminders).
  */
 static void password_given(struct mail_result *r, const char *folded, int list)
 {
 	static const char *const words[] = { "password", "passwort", "senha", "contraseña", "mot de passe",
 		"wachtwoord", "パスワード", NULL };
+	static const char *const login[] = { "login", "log in", "username", "user name", "user id", "customer id",
+		"ログインid", "ログイン", "ユーザーid", "ユーザー名", NULL };
+	int named = 0;
 
 	if (list || r->msg.threaded)
 		return;
-	for (size_t i = 0; words[i]; i++)
+	for (size_t i = 0; login[i] && !named; i++)
+		named = strstr(folded, login[i]) != NULL;
+	for (size_t i = 0; named && words[i]; i++)
 		for (const char *p = strstr(folded, words[i]); p; p = strstr(p + 1, words[i])) {
 			const char *v = p + strlen(words[i]);
 			v += strspn(v, " \"*");
@@ -485,7 +492,7 @@ static void password_given(struct mail_result *r, const char *folded, int list)
 			size_t k = strcspn(v, " \"*\n");
 			if (k >= 4 && k <= 40) {
 				mail_reason_add(r, "password_given", GROUP_CONTENT, 10, 0, 0,
-						"body: hands over a password (%s: ...)", words[i]);
+						"body: hands over a login and its password (%s: ...)", words[i]);
 				return;
 			}
 		}
