@@ -131,7 +131,9 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 		}
 		if (!bl)
 			continue;
-		int in_name = mail_has_word(name, brand), in_subj = !m->threaded && mail_has_word(subj, brand);
+		/* A newsletter (List-Unsubscribe) or a reply may write about a brand in its subject. */
+		int in_name = mail_has_word(name, brand),
+		    in_subj = !m->threaded && !m->unsubscribe && mail_has_word(subj, brand);
 		if (!in_name && !in_subj)
 			continue;
 		if (strstr(reg, compact))
