@@ -190,11 +190,21 @@ static int word_char(unsigned cp)
 }
 
 /*
+ * Scripts whose writing uses the zero-width characters: Arabic, Persian
+ * and Syriac (non-joiners inside words), the Indic scripts (joiners), Thai,
+ * Lao, Tibetan, Myanmar and Khmer (zero-width spaces between words).
+ */
+static int complex_script(unsigned cp)
+{
+	return (cp >= 0x600 && cp <= 0x7ff) || (cp >= 0x900 && cp <= 0x109f) || (cp >= 0x1780 && cp <= 0x17ff);
+}
+
+/*
  * Invisible characters inside words (zero-width spaces, non-joiners and
  * joiners, the combining grapheme joiner) break up the words filters look
  * for; right-to-left overrides turn "exe.pdf" around. A joiner between
- * pictographs (emoji sequences) or next to a space (newsletter preheader
- * padding) is not counted. Returns the count, *bidi set for overrides.
+ * pictographs (emoji sequences), next to a space (newsletter preheader
+ * padding) or in a script that writes with them is not counted. Returns the count, *bidi set for overrides.
  */
 static int invisible_count(const char *s, size_t n, int *bidi)
 {
@@ -211,7 +221,8 @@ static int invisible_count(const char *s, size_t n, int *bidi)
 			size_t nl;
 			unsigned next = len < n ? utf8_cp(p + len, n - len, &nl) : ' ';
 			/* Runs of invisibles between two letters count one each. */
-			if (word_char(prev) && (word_char(next) || next == 0x200c || next == 0x200b || next == 0x34f))
+			if (word_char(prev) && (word_char(next) || next == 0x200c || next == 0x200b || next == 0x34f) &&
+			    !complex_script(prev) && !complex_script(next))
 				count++;
 		} else {
 			prev = cp;
