@@ -143,6 +143,12 @@ static int filler_words(const char *s, size_t n, char *ev, size_t evn)
 		}
 		size_t wl = (size_t)(p - w);
 		words++;
+		/* Armoured keys and signatures ("-----BEGIN PGP ...") are encoded, not filler. */
+		if (wl >= 10 && !strncmp(w, "-----BEGIN", 10)) {
+			const char *e = memmem(p, (size_t)(end - p), "-----END", 8);
+			p = e ? e + 8 : end;
+			continue;
+		}
 		if (wl >= 5 && wl <= 80 && alnum && !alpha && hexadecimal(w, wl) && w[1] != 'x' &&
 		    strpbrk_n(w, wl, "abcdefABCDEF") && ++hex == 10 && !count)
 			snprintf(ev, evn, "%.*s", (int)(wl > 40 ? 40 : wl), w);
