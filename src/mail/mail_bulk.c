@@ -277,10 +277,33 @@ static void disguise_checks(struct mail_result *r)
 }
 
 /*
+ * Pieces of w[0..n) that start at a capital (or at w) and have no vowel
+ * ("y" counts), leading initials not counted: "XeaLkqPl" has two (Lkq, Pl),
+ * "JoAnnMcDonald" one (Mc), "JFKennedy" none.
+ */
+static int vowelless_pieces(const char *w, size_t n)
+{
+	size_t i = 0;
+	int count = 0;
+
+	while (i + 1 < n && isupper((unsigned char)w[i]) && isupper((unsigned char)w[i + 1]))
+		i++; /* initials */
+	while (i < n) {
+		size_t j = i + 1;
+		int vowel = strchr("aeiouyAEIOUY", w[i]) != NULL;
+		for (; j < n && !isupper((unsigned char)w[j]); j++)
+			vowel |= strchr("aeiouyAEIOUY", w[j]) != NULL;
+		count += !vowel;
+		i = j;
+	}
+	return count;
+}
+
+/*
  * A mailbox name in random capitals ("XeaLkqPl@", "lwInMxAeQ@"): made by
  * a generator, for one run. People's addresses are lower case or names
- * with one capital each ("John.McDonald"). Only names made of letters are
- * looked at.
+ * whose capitals start pronounceable pieces ("JoAnn.McDonald"). Only names
+ * made of letters are looked at.
  */
 static void sender_case_check(struct mail_result *r)
 {
@@ -296,7 +319,7 @@ static void sender_case_check(struct mail_result *r)
 		int changes = 0;
 		for (const char *q = w + 1; q < p; q++)
 			changes += !islower((unsigned char)q[0]) != !islower((unsigned char)q[-1]);
-		if (changes >= 4) {
+		if (changes >= 4 && vowelless_pieces(w, (size_t)(p - w)) >= 2) {
 			mail_reason_add(r, "random_sender_name", GROUP_IDENTITY, 15, 0, 0,
 					"From: the mailbox name %.*s is in random capitals, made by a generator",
 					(int)(at - a), a);
