@@ -393,7 +393,7 @@ static int phone_number(const char *s, size_t n, char *ev, size_t evn)
 			continue;
 		size_t j = i;
 		int digits = 0, seps = 0;
-		while (j < n && (isdigit((unsigned char)s[j]) || strchr("+-.() ", s[j])) && j - i < 24) {
+		while (j < n && (isdigit((unsigned char)s[j]) || (s[j] && strchr("+-.() ", s[j]))) && j - i < 24) {
 			if (isdigit((unsigned char)s[j]))
 				digits++;
 			else if (s[j] != '+')

@@ -178,7 +178,7 @@ static void scan_text(struct mail_iocs *io, const char *s, size_t n)
 		/* e-mail addresses */
 		if (*q == '@' && q > p && q + 1 < end) {
 			const unsigned char *a = q, *b = q + 1;
-			while (a > p && (isalnum(a[-1]) || strchr("._%+-", a[-1])))
+			while (a > p && a[-1] && (isalnum(a[-1]) || strchr("._%+-", a[-1])))
 				a--;
 			while (b < end && (isalnum(*b) || *b == '.' || *b == '-'))
 				b++;
@@ -188,7 +188,7 @@ static void scan_text(struct mail_iocs *io, const char *s, size_t n)
 				char *addr = strndup((const char *)a, (size_t)(b - a));
 				for (char *c = addr; c && *c; c++)
 					*c = (char)tolower((unsigned char)*c);
-				if (addr) {
+				if (addr && strchr(addr, '@')) {
 					strv_add_unique(&io->emails, addr);
 					add_domain(io, strchr(addr, '@') + 1);
 				}
