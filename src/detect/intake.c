@@ -14,6 +14,8 @@
 #include "util/log.h"
 #include "util/time.h"
 
+#include <jansson.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #define MATCHES_MAX 256 /* rules recorded per event; more are counted, not kept */
 #define CORR_GROUP_MAX 200 /* bytes of a correlation's group shown in its alert title */
 #define IOC_HITS_MAX 64 /* indicators recorded per event */
+#define CORR_NOT_CLOSED INT64_MIN
 
 struct ioc_found {
 	enum ioc_type type;
@@ -39,7 +42,10 @@ struct detector {
 	size_t nhits, nmatches;
 	const struct sigma_rule *fired[MATCHES_MAX];   /* correlations that fired on the event */
 	char fired_group[MATCHES_MAX][CORR_GROUP_MAX]; /* their group-by values, "name=value, ..." */
+	int64_t fired_end[MATCHES_MAX];  /* a deferred window's end, or CORR_NOT_CLOSED */
 	size_t nfired;
+	int closing;                     /* firings now come from windows that closed */
+	int64_t clock, clock_wall;       /* the stream's latest event time, and when it came */
 	struct ioc_set *iocs;          /* IOC watchlists, NULL: none */
 	struct ioc_scratch *ioc_scratch;
 	struct ioc_found ioc_hits[IOC_HITS_MAX];
@@ -114,6 +120,7 @@ static int on_ioc_hit(void *ctx, const struct ioc_hit *h)
 }
 
 size_t detector_loaded(const struct detector *d) { return sigma_ruleset_loaded(d->rs); }
+int detector_deferred(const struct detector *d) { return d->corr && sigma_ruleset_deferred(d->rs); }
 size_t detector_rejected(const struct detector *d) { return sigma_ruleset_rejected(d->rs); }
 
 static void on_match(void *ctx, const struct sigma_rule *rule)
@@ -171,21 +178,180 @@ static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group,
 {
 	struct detector *d = ctx;
 
-	(void)time;
 	if (d->nfired < MATCHES_MAX) {
 		copy_cut(d->fired_group[d->nfired], sizeof(d->fired_group[0]), group ? group : "",
 			 group ? strlen(group) : 0);
+		d->fired_end[d->nfired] = d->closing ? time : CORR_NOT_CLOSED;
 		d->fired[d->nfired++] = corr;
 	}
+}
+
+/* Record one alert and count what became of it. */
+static int record(struct store *st, const struct actor *who, const struct alert_input *in,
+		  int64_t window, struct intake_stats *stats, struct err *e)
+{
+	enum alert_outcome outcome = ALERT_CREATED;
+	int rc = alert_record(st, who, in, window, NULL, &outcome, e);
+
+	if (rc)
+		return rc;
+	if (outcome == ALERT_CREATED)
+		stats->created++;
+	else if (outcome == ALERT_DEDUPLICATED)
+		stats->deduplicated++;
+	else
+		stats->suppressed++;
+	return 0;
+}
+
+/*
+ * A closed window has no event of its own: its alert keeps what it was,
+ * {"correlation", "group", "window_end"}, as its event (*out the caller's).
+ */
+static char *closed_window_event(const struct sigma_rule *r, const char *group, int64_t end)
+{
+	char when[TIME_STR_MAX];
+	json_t *j;
+	char *s;
+
+	time_format_utc(end, when);
+	j = json_pack("{s:s,s:s,s:s}", "correlation", sigma_rule_id(r) ? sigma_rule_id(r) : "",
+		      "group", group, "window_end", when);
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return s;
+}
+
+/*
+ * The alerts of the correlations in d->fired: titled with their group,
+ * with the event's entities, or for a closed window none and its summary.
+ */
+static int record_fired(struct detector *d, struct store *st, const struct actor *who,
+			const struct alert_input *base, int64_t window,
+			struct intake_stats *stats, struct err *e)
+{
+	char title[1024];
+	int rc = 0;
+
+	for (size_t i = 0; i < d->nfired && !rc; i++) {
+		const struct sigma_rule *r = d->fired[i];
+		struct alert_input in = *base;
+		char *summary = NULL;
+
+		if (!sigma_rule_generates(r))
+			continue;
+		in.rule_id = sigma_rule_id(r);
+		in.title = sigma_rule_title(r);
+		in.level = sigma_rule_level(r);
+		in.tags = sigma_rule_tags(r);
+		/* A correlation's alert names its group ("TargetUserName=bob"). */
+		if (d->fired_group[i][0]) {
+			snprintf(title, sizeof(title), "%s (%s)", in.title ? in.title : in.rule_id,
+				 d->fired_group[i]);
+			in.title = title;
+		}
+		in.group_key = d->fired_group[i];
+		if (d->fired_end[i] != CORR_NOT_CLOSED) {
+			summary = closed_window_event(r, d->fired_group[i], d->fired_end[i]);
+			if (!summary)
+				return err_set(e, ERR_NOMEM, "out of memory");
+			in.host = in.user = in.ip = in.process = "";
+			in.event = summary;
+			in.event_len = strlen(summary);
+		}
+		rc = record(st, who, &in, window, stats, e);
+		free(summary);
+	}
+	return rc;
+}
+
+/* Move the stream's time to now, closing deferred windows: their alerts. */
+static int detector_advance(struct detector *d, struct store *st, const struct actor *who,
+			    int64_t now, int flush, int64_t window, struct intake_stats *stats,
+			    struct err *e)
+{
+	struct alert_input base;
+	int rc;
+
+	if (!d->corr || !sigma_ruleset_deferred(d->rs))
+		return 0;
+	d->nfired = 0;
+	d->closing = 1;
+	rc = flush ? sigma_correlate_flush(d->rs, d->corr, on_fire, d)
+		   : sigma_correlate_advance(d->rs, d->corr, now, on_fire, d);
+	d->closing = 0;
+	if (rc)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	memset(&base, 0, sizeof(base));
+	base.source = "sigma";
+	return record_fired(d, st, who, &base, window, stats, e);
+}
+
+int detector_tick(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		  struct intake_stats *stats, struct err *e)
+{
+	if (d->clock_wall == 0)
+		return 0;
+	return detector_advance(d, st, who, d->clock + (who->now - d->clock_wall), 0, window,
+				stats, e);
+}
+
+int detector_flush(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		   struct intake_stats *stats, struct err *e)
+{
+	return detector_advance(d, st, who, 0, 1, window, stats, e);
+}
+
+/* The stream's time at ev (its own, else its arrival), closing the windows before it. */
+static int detector_time(struct detector *d, struct store *st, const struct actor *who,
+			 const struct event *ev, int64_t window, int64_t *t,
+			 struct intake_stats *stats, struct err *e)
+{
+	*t = sigma_event_time(ev, NULL, who->now);
+	if (d->clock_wall == 0 || *t > d->clock) {
+		d->clock = *t;
+		d->clock_wall = who->now;
+	}
+	return detector_advance(d, st, who, *t, 0, window, stats, e);
+}
+
+/* The alerts of the IOC hits in d: repeats fold per indicator and host (no user). */
+static int record_iocs(struct detector *d, struct store *st, const struct actor *who,
+		       const struct alert_input *base, int64_t window,
+		       struct intake_stats *stats, struct err *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < d->nioc && !rc; i++) {
+		struct alert_input in = *base;
+		char rule[IOC_VALUE_MAX + 32], title[IOC_VALUE_MAX + 32];
+
+		snprintf(rule, sizeof(rule), "ioc:%s:%s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		snprintf(title, sizeof(title), "IOC hit: %s %s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		in.source = "ioc";
+		in.rule_id = rule;
+		in.title = title;
+		in.level = "high";
+		in.user = "";
+		rc = record(st, who, &in, window, stats, e);
+	}
+	return rc;
 }
 
 int detector_event(struct detector *d, struct store *st, const struct actor *who,
 		   const struct event *ev, int64_t window, struct intake_stats *stats,
 		   struct err *e)
 {
-	char host[256], user[256], ip[64], proc[1024], corr_title[1024];
+	char host[256], user[256], ip[64], proc[1024];
+	struct alert_input base;
+	int64_t t = 0;
 	int rc = 0;
 
+	if (d->corr && sigma_ruleset_deferred(d->rs) &&
+	    (rc = detector_time(d, st, who, ev, window, &t, stats, e)) != 0)
+		return rc;
 	d->nhits = d->nmatches = d->nfired = d->nioc = 0;
 	if (sigma_match(d->rs, d->scratch, ev, on_match, d) != 0)
 		return err_set(e, ERR_INTERNAL, "matching failed");
@@ -197,8 +363,8 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 		return 0;
 	if (d->corr && d->nhits) {
 		/* The event's own time orders the stream; its arrival when it has none. */
-		int64_t t = sigma_event_time(ev, NULL, who->now);
-
+		if (!sigma_ruleset_deferred(d->rs))
+			t = sigma_event_time(ev, NULL, who->now);
 		for (size_t i = 0; i < d->nhits; i++)
 			if (sigma_correlate_feed(d->rs, d->corr, d->hits[i], ev, t, on_fire, d))
 				return err_set(e, ERR_NOMEM, "out of memory");
@@ -207,77 +373,32 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 	entity(ev, user_fields, user, sizeof(user));
 	entity(ev, ip_fields, ip, sizeof(ip));
 	entity(ev, process_fields, proc, sizeof(proc));
+	memset(&base, 0, sizeof(base));
+	base.source = "sigma";
+	base.host = host;
+	base.user = user;
+	base.ip = ip;
+	base.process = proc;
+	base.event = ev->raw;
+	base.event_len = ev->raw_len;
 	/* Base matches, then the correlations they completed (source 'sigma' too). */
-	for (size_t i = 0; i < d->nhits + d->nfired && !rc; i++) {
-		const struct sigma_rule *r = i < d->nhits ? d->hits[i] : d->fired[i - d->nhits];
-		struct alert_input in;
-		enum alert_outcome outcome = ALERT_CREATED;
+	for (size_t i = 0; i < d->nhits && !rc; i++) {
+		const struct sigma_rule *r = d->hits[i];
+		struct alert_input in = base;
 
 		if (!sigma_rule_generates(r))
 			continue;
-
-		memset(&in, 0, sizeof(in));
-		in.source = "sigma";
 		in.rule_id = sigma_rule_id(r);
 		in.title = sigma_rule_title(r);
-		/* A correlation's alert names its group ("TargetUserName=bob"). */
-		if (i >= d->nhits && d->fired_group[i - d->nhits][0]) {
-			snprintf(corr_title, sizeof(corr_title), "%s (%s)", in.title ? in.title : in.rule_id,
-				 d->fired_group[i - d->nhits]);
-			in.title = corr_title;
-		}
 		in.level = sigma_rule_level(r);
 		in.tags = sigma_rule_tags(r);
-		in.host = host;
-		in.user = user;
-		in.ip = ip;
-		in.process = proc;
-		in.event = ev->raw;
-		in.event_len = ev->raw_len;
-		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
-		if (rc)
-			break;
-		if (outcome == ALERT_CREATED)
-			stats->created++;
-		else if (outcome == ALERT_DEDUPLICATED)
-			stats->deduplicated++;
-		else
-			stats->suppressed++;
+		rc = record(st, who, &in, window, stats, e);
 	}
-	/*
-	 * An IOC hit is an alert of its own "rule", the indicator: repeats fold
-	 * per indicator and host (the user is left out of the group key).
-	 */
-	for (size_t i = 0; i < d->nioc && !rc; i++) {
-		struct alert_input in;
-		enum alert_outcome outcome = ALERT_CREATED;
-		char rule[IOC_VALUE_MAX + 32], title[IOC_VALUE_MAX + 32];
-
-		snprintf(rule, sizeof(rule), "ioc:%s:%s", ioc_type_name(d->ioc_hits[i].type),
-			 d->ioc_hits[i].value);
-		snprintf(title, sizeof(title), "IOC hit: %s %s", ioc_type_name(d->ioc_hits[i].type),
-			 d->ioc_hits[i].value);
-		memset(&in, 0, sizeof(in));
-		in.source = "ioc";
-		in.rule_id = rule;
-		in.title = title;
-		in.level = "high";
-		in.host = host;
-		in.user = "";
-		in.ip = ip;
-		in.process = proc;
-		in.event = ev->raw;
-		in.event_len = ev->raw_len;
-		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
-		if (rc)
-			break;
-		if (outcome == ALERT_CREATED)
-			stats->created++;
-		else if (outcome == ALERT_DEDUPLICATED)
-			stats->deduplicated++;
-		else
-			stats->suppressed++;
-	}
+	if (!rc)
+		rc = record_fired(d, st, who, &base, window, stats, e);
+	/* An IOC hit is an alert of its own "rule", the indicator. */
+	if (!rc)
+		rc = record_iocs(d, st, who, &base, window, stats, e);
 	return rc;
 }
 
@@ -307,9 +428,11 @@ struct intake {
 	int64_t window;
 	enum event_profile profile;
 	unsigned delay_ms;
+	int ticking;                /* the rules have deferred correlations */
 };
 
 #define BATCH_MAX 256
+#define TICK_MS 1000 /* how often windows close by the clock while no event comes */
 
 static void pause_ms(unsigned ms)
 {
@@ -317,6 +440,17 @@ static void pause_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+/* Add st to the shared counters (under the lock). */
+static void stats_add(struct intake_stats *to, const struct intake_stats *st)
+{
+	to->events += st->events;
+	to->matches += st->matches;
+	to->created += st->created;
+	to->deduplicated += st->deduplicated;
+	to->suppressed += st->suppressed;
+	to->failed += st->failed;
 }
 
 /* Decode and match a batch of events in one transaction. */
@@ -352,15 +486,50 @@ static void work_batch(struct intake *in, struct item *batch, size_t n, struct e
 		}
 	}
 	pthread_mutex_lock(&in->lock);
-	in->stats.events += st.events;
-	in->stats.matches += st.matches;
-	in->stats.created += st.created;
-	in->stats.deduplicated += st.deduplicated;
-	in->stats.suppressed += st.suppressed;
-	in->stats.failed += st.failed;
+	stats_add(&in->stats, &st);
 	in->inflight -= n;
 	pthread_cond_broadcast(&in->room);
 	pthread_mutex_unlock(&in->lock);
+}
+
+/* No event for a while: deferred correlation windows close by the clock. */
+static void work_tick(struct intake *in)
+{
+	struct intake_stats st;
+	struct err e;
+
+	memset(&st, 0, sizeof(st));
+	err_clear(&e);
+	in->actor.now = time_now();
+	if (detector_tick(in->det, in->st, &in->actor, in->window, &st, &e) != 0)
+		log_warn("intake: closing correlation windows: %s", err_msg(&e));
+	pthread_mutex_lock(&in->lock);
+	stats_add(&in->stats, &st);
+	pthread_mutex_unlock(&in->lock);
+}
+
+/*
+ * Wait (holding the lock) for events or stop; with deferred correlations,
+ * wake every TICK_MS to close their windows while no event comes.
+ */
+static void wait_more(struct intake *in)
+{
+	while (in->count == 0 && !in->stopping) {
+		struct timespec ts;
+
+		if (!in->ticking) {
+			pthread_cond_wait(&in->more, &in->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += TICK_MS / 1000;
+		if (pthread_cond_timedwait(&in->more, &in->lock, &ts) == ETIMEDOUT &&
+		    in->count == 0 && !in->stopping) {
+			pthread_mutex_unlock(&in->lock);
+			work_tick(in);
+			pthread_mutex_lock(&in->lock);
+		}
+	}
 }
 
 static void *worker_main(void *arg)
@@ -374,8 +543,7 @@ static void *worker_main(void *arg)
 		size_t n = 0;
 
 		pthread_mutex_lock(&in->lock);
-		while (in->count == 0 && !in->stopping)
-			pthread_cond_wait(&in->more, &in->lock);
+		wait_more(in);
 		if (in->count == 0 && in->stopping) {
 			pthread_mutex_unlock(&in->lock);
 			break;
@@ -467,6 +635,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 		actor_system(&in->actor, in->tz);
 		rc = load_watchlists(in, e);
 	}
+	in->ticking = !rc && detector_deferred(in->det);
 	if (!rc && pthread_create(&in->worker, NULL, worker_main, in) != 0)
 		rc = err_set(e, ERR_INTERNAL, "cannot start the detection worker");
 	if (rc) {
