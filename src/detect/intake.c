@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,10 +405,27 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 
 /* The queue */
 
-struct item {
-	char *text;
-	size_t len;
+/*
+ * The text of queued events: a request's body copied once for all its
+ * events (or one syslog message), freed when the worker is done with the
+ * last of them. Only the worker (and intake_free) drops references.
+ */
+struct chunk {
+	size_t refs;
+	char text[];
 };
+
+struct item {
+	const char *text;   /* inside chunk */
+	size_t len;
+	struct chunk *chunk;
+};
+
+static void item_done(struct item *it)
+{
+	if (--it->chunk->refs == 0)
+		free(it->chunk);
+}
 
 struct intake {
 	pthread_mutex_t lock;
@@ -475,7 +493,7 @@ static void work_batch(struct intake *in, struct item *batch, size_t n, struct e
 			st.failed++;
 			log_warn("intake: event dropped: %s", err_msg(&e));
 		}
-		free(batch[i].text);
+		item_done(&batch[i]);
 	}
 	if (tx) {
 		err_clear(&e);
@@ -564,7 +582,7 @@ static void *worker_main(void *arg)
 static void intake_free(struct intake *in)
 {
 	for (size_t i = 0; i < in->count; i++)
-		free(in->ring[(in->head + i) % in->max].text);
+		item_done(&in->ring[(in->head + i) % in->max]);
 	free(in->ring);
 	detector_free(in->det);
 	store_close(in->st);
@@ -649,7 +667,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 	return 0;
 }
 
-/* Collects the spans of the objects of a body. */
+/* Collects the spans of the objects of a body (offsets into it). */
 struct spans {
 	struct item *items;
 	size_t n, cap;
@@ -660,10 +678,8 @@ static int on_span(void *ctx, const struct event *ev, size_t index, size_t offse
 		   struct err *err)
 {
 	struct spans *sp = ctx;
-	char *copy;
 
 	(void)index;
-	(void)offset;
 	if (sp->n == sp->cap) {
 		size_t cap = sp->cap ? sp->cap * 2 : 16;
 		struct item *grown = realloc(sp->items, cap * sizeof(*grown));
@@ -672,51 +688,76 @@ static int on_span(void *ctx, const struct event *ev, size_t index, size_t offse
 		sp->items = grown;
 		sp->cap = cap;
 	}
-	copy = malloc(ev->raw_len + 1);
-	if (!copy)
-		return err_set(err, ERR_NOMEM, "out of memory");
-	memcpy(copy, ev->raw, ev->raw_len);
-	copy[ev->raw_len] = '\0';
-	sp->items[sp->n].text = copy;
+	sp->items[sp->n].text = (const char *)(uintptr_t)offset; /* made a pointer once copied */
 	sp->items[sp->n].len = ev->raw_len;
 	sp->n++;
 	return 0;
+}
+
+/* A chunk holding text[0..len) for refs items (its text NUL-terminated), or NULL. */
+static struct chunk *chunk_new(const char *text, size_t len, size_t refs)
+{
+	struct chunk *c = malloc(sizeof(*c) + len + 1);
+
+	if (!c)
+		return NULL;
+	c->refs = refs;
+	memcpy(c->text, text, len);
+	c->text[len] = '\0';
+	return c;
+}
+
+/* Put n items at the ring's tail, all or none: 0 or ERR_BUSY (under no lock). */
+static int enqueue(struct intake *in, const struct item *items, size_t n, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&in->lock);
+	if (in->stopping) {
+		rc = err_set(e, ERR_BUSY, "the server is stopping");
+	} else if (in->count + in->inflight + n > in->max) {
+		rc = err_set(e, ERR_BUSY, "the event queue is full (%zu of %zu): retry later",
+			     in->count + in->inflight, in->max);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			in->ring[(in->head + in->count + i) % in->max] = items[i];
+		/* The worker waits only on an empty queue: wake it then. */
+		if (in->count == 0)
+			pthread_cond_signal(&in->more);
+		in->count += n;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return rc;
 }
 
 int intake_submit(struct intake *in, const char *body, size_t len, size_t *accepted,
 		  struct err *e)
 {
 	struct spans sp = { NULL, 0, 0, body };
+	struct chunk *c = NULL;
 	struct event ev;
 	size_t n = 0;
 	int rc;
 
 	*accepted = 0;
 	event_init(&ev);
-	rc = scan_buffer("body", body, len, PROFILE_FLAT, &ev, on_span, &sp, &n, e);
+	/* Checked only (no fields built): the worker decodes each event. */
+	rc = scan_buffer("body", body, len, PROFILE_CHECK, &ev, on_span, &sp, &n, e);
 	event_release(&ev);
 	if (!rc && sp.n > in->max)
 		rc = err_set(e, ERR_TOOLONG, "%zu events in one request, more than the queue holds "
 			     "(%zu): send fewer at a time", sp.n, in->max);
-	if (!rc) {
-		pthread_mutex_lock(&in->lock);
-		if (in->stopping) {
-			rc = err_set(e, ERR_BUSY, "the server is stopping");
-		} else if (in->count + in->inflight + sp.n > in->max) {
-			rc = err_set(e, ERR_BUSY, "the event queue is full (%zu of %zu): retry later",
-				     in->count + in->inflight, in->max);
-		} else {
-			for (size_t i = 0; i < sp.n; i++)
-				in->ring[(in->head + in->count + i) % in->max] = sp.items[i];
-			in->count += sp.n;
-			*accepted = sp.n;
-			pthread_cond_signal(&in->more);
-		}
-		pthread_mutex_unlock(&in->lock);
+	/* One copy of the body for all its events, freed with the last of them. */
+	if (!rc && sp.n && !(c = chunk_new(body, len, sp.n)))
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < sp.n; i++) {
+		sp.items[i].text = c->text + (uintptr_t)sp.items[i].text;
+		sp.items[i].chunk = c;
 	}
+	if (!rc && sp.n && !(rc = enqueue(in, sp.items, sp.n, e)))
+		*accepted = sp.n;
 	if (rc)
-		for (size_t i = 0; i < sp.n; i++)
-			free(sp.items[i].text);
+		free(c);
 	free(sp.items);
 	return rc;
 }
@@ -724,27 +765,16 @@ int intake_submit(struct intake *in, const char *body, size_t len, size_t *accep
 int intake_offer(struct intake *in, const char *text, size_t len, struct err *e)
 {
 	struct item it;
-	int rc = 0;
+	int rc;
 
-	it.text = malloc(len + 1);
-	if (!it.text)
+	it.chunk = chunk_new(text, len, 1);
+	if (!it.chunk)
 		return err_set(e, ERR_NOMEM, "out of memory");
-	memcpy(it.text, text, len);
-	it.text[len] = '\0';
+	it.text = it.chunk->text;
 	it.len = len;
-	pthread_mutex_lock(&in->lock);
-	if (in->stopping) {
-		rc = err_set(e, ERR_BUSY, "the server is stopping");
-	} else if (in->count + in->inflight >= in->max) {
-		rc = err_set(e, ERR_BUSY, "the event queue is full (%zu)", in->max);
-	} else {
-		in->ring[(in->head + in->count) % in->max] = it;
-		in->count++;
-		pthread_cond_signal(&in->more);
-	}
-	pthread_mutex_unlock(&in->lock);
+	rc = enqueue(in, &it, 1, e);
 	if (rc)
-		free(it.text);
+		free(it.chunk);
 	return rc;
 }
 
