@@ -156,6 +156,24 @@ test_expect_success 'serve closes a window by the clock, with no further event' 
 		sleep 0.1
 	done &&
 	[ "$n" = 1 ] &&
+	api() { curl -sS -o api.out -w "%{http_code}" -H "Authorization: Bearer $(cat token)" \
+		"http://127.0.0.1:$PORT$1"; } &&
+	[ "$(api "/api/v1/alerts?group_key=TargetUserName%3Dzoe")" = 200 ] &&
+	jq -e ".items | length == 1 and .[0].group_key == \"TargetUserName=zoe\" and
+		.[0].entities.user == \"\"" api.out &&
+	id=$(jq -r ".items[0].id" api.out) &&
+	[ "$(api "/api/v1/alerts?group_key=TargetUserName%3Dnobody")" = 200 ] &&
+	jq -e ".items == []" api.out &&
+	[ "$(api "/api/v1/alerts?group_key=$(head -c 1001 /dev/zero | tr "\0" x)")" = 400 ] &&
+	jq -e ".error.code" api.out &&
+	echo "correct horse battery 9" | irdesk user add vi --role viewer --password-stdin >/dev/null &&
+	jar=cookies && url=http://127.0.0.1:$PORT &&
+	curl -sS -c $jar -b $jar -o login.html "$url/login" &&
+	tok=$(grep -o "name=\"csrf\" value=\"[^\"]*\"" login.html | head -1 | sed "s/.*value=\"//;s/\"\$//") &&
+	curl -sS -c $jar -b $jar -o /dev/null --data-urlencode "csrf=$tok" --data-urlencode username=vi \
+		--data-urlencode "password=correct horse battery 9" --data-urlencode next=/ "$url/login" &&
+	curl -sS -c $jar -b $jar -o page.html "$url/alerts/$id" &&
+	grep -q "class=\"group-key\".*<code>TargetUserName=zoe</code>" page.html &&
 	kill -TERM "$PID" && [ "$(wait_exit)" = 0 ] &&
 	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR/serve.log"
 '
