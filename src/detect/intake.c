@@ -46,7 +46,7 @@ struct detector {
 	int64_t fired_end[MATCHES_MAX];  /* a deferred window's end, or CORR_NOT_CLOSED */
 	size_t nfired;
 	int closing;                     /* firings now come from windows that closed */
-	int64_t clock, clock_wall;       /* the stream's latest event time, and when it came */
+	int64_t clock, clock_wall;       /* the stream's latest event time, and the latest arrival */
 	struct ioc_set *iocs;          /* IOC watchlists, NULL: none */
 	struct ioc_scratch *ioc_scratch;
 	struct ioc_found ioc_hits[IOC_HITS_MAX];
@@ -309,10 +309,9 @@ static int detector_time(struct detector *d, struct store *st, const struct acto
 			 struct intake_stats *stats, struct err *e)
 {
 	*t = sigma_event_time(ev, NULL, who->now);
-	if (d->clock_wall == 0 || *t > d->clock) {
+	if (d->clock_wall == 0 || *t > d->clock)
 		d->clock = *t;
-		d->clock_wall = who->now;
-	}
+	d->clock_wall = who->now;   /* the clock runs on from the latest arrival */
 	return detector_advance(d, st, who, *t, 0, window, stats, e);
 }
 
