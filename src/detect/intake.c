@@ -14,8 +14,8 @@
 #include "util/log.h"
 #include "util/time.h"
 
-#include <jansson.h>
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -207,7 +207,8 @@ static int record(struct store *st, const struct actor *who, const struct alert_
 
 /*
  * A closed window has no event of its own: its alert keeps what it was,
- * {"correlation", "group", "window_end"}, as its event (*out the caller's).
+ * {"correlation", "group", "window_end"}, as its event (the caller frees
+ * the text; NULL when out of memory).
  */
 static char *closed_window_event(const struct sigma_rule *r, const char *group, int64_t end)
 {

@@ -1348,12 +1348,12 @@ out:
 }
 
 /*
- * Close the windows of deferred correlations that ended before now (all
- * of them for INT64_MAX). Expired groups leave their tables before any
- * fires, so that the firings' chains may change the tables freely.
+ * One pass of corr_advance over the tables; *closed counts the windows
+ * closed. Expired groups leave their tables before any fires, so that the
+ * firings' chains may change the tables freely.
  */
-static int corr_advance(const struct sigma_ruleset *rs, struct sigma_corr_state *st, int64_t now,
-			sigma_fire_fn on_fire, void *ctx)
+static int advance_pass(const struct sigma_ruleset *rs, struct sigma_corr_state *st, int64_t now,
+			sigma_fire_fn on_fire, void *ctx, size_t *nclosed)
 {
 	int all = now == INT64_MAX, rc = 0;
 
@@ -1373,6 +1373,7 @@ static int corr_advance(const struct sigma_ruleset *rs, struct sigma_corr_state 
 				group_unlink(tb, g);
 				g->next = closed;
 				closed = g;
+				(*nclosed)++;
 			} else if (end < tb->next_close) {
 				tb->next_close = end;
 			}
@@ -1387,6 +1388,25 @@ static int corr_advance(const struct sigma_ruleset *rs, struct sigma_corr_state 
 		}
 	}
 	return rc;
+}
+
+/*
+ * Close the windows of deferred correlations that ended before now (all
+ * of them for INT64_MAX). A chain's firing may open a window in a table
+ * already passed (one that ends before now too): passes repeat until one
+ * closes nothing, at most as deep as chains go.
+ */
+static int corr_advance(const struct sigma_ruleset *rs, struct sigma_corr_state *st, int64_t now,
+			sigma_fire_fn on_fire, void *ctx)
+{
+	for (int pass = 0; pass < CORR_DEPTH_MAX; pass++) {
+		size_t nclosed = 0;
+		int rc = advance_pass(rs, st, now, on_fire, ctx, &nclosed);
+
+		if (rc || nclosed == 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
