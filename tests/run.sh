@@ -54,16 +54,25 @@ count() { # $1 log file, $2 exit code, $3 name
 # Tests run IRDESK_TEST_JOBS at a time (default: the number of CPUs; most of
 # an end-to-end script's time is waiting on servers and processes), each into
 # its own log; results are counted in the order listed, when all have ended.
+# A test that stops the shared PostgreSQL server for a while (an outage) runs
+# alone, after the others.
 jobs_max=${IRDESK_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+ALONE="t0900"
 names=() logs=() cmds=()
 queue() { names+=("$1"); logs+=("$2"); cmds+=("$3"); }
+run_one() { ( cd "$top" && eval "${cmds[$1]}" > "${logs[$1]}" 2>&1; echo $? > "${logs[$1]}.rc" ); }
+alone() { local a; for a in $ALONE; do case "${names[$1]}" in *"/$a-"*) return 0 ;; esac; done; return 1; }
 run_queued() {
 	local i
 	for i in "${!cmds[@]}"; do
+		alone "$i" && continue
 		while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
-		( cd "$top" && eval "${cmds[$i]}" > "${logs[$i]}" 2>&1; echo $? > "${logs[$i]}.rc" ) &
+		run_one "$i" &
 	done
 	wait
+	for i in "${!cmds[@]}"; do
+		if alone "$i"; then run_one "$i"; fi
+	done
 	for i in "${!cmds[@]}"; do
 		count "${logs[$i]}" "$(cat "${logs[$i]}.rc" 2>/dev/null || echo 1)" "${names[$i]}"
 		rm -f "${logs[$i]}.rc"
