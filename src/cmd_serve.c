@@ -7,8 +7,8 @@
 #include "detect/intake.h"
 #include "detect/syslog.h"
 #include "ir/mailbox.h"
+#include "ir/mailsettings.h"
 #include "ir/scheduler.h"
-#include "mail/mail.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -45,7 +45,8 @@ static const char usage[] =
 	"  --scheduler-interval SECS  run background jobs (clock reminders) every SECS\n"
 	"                      seconds (default 60); one node at a time runs them\n"
 	"  --mail-config FILE  reported-mail analysis settings (JSON, as `mail analyze\n"
-	"                      --config`) for POST /api/v1/mail (default: built-in)\n"
+	"                      --config`) while none are saved in the store (an admin\n"
+	"                      saves them at /settings/mail or `mail config set`)\n"
 	"  --imap-url URL      poll this report mailbox (imap[s]://HOST[:PORT]/MAILBOX):\n"
 	"                      unseen mails are analysed, become alerts, and are marked\n"
 	"                      seen; one node at a time polls\n"
@@ -151,7 +152,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 }
 
 /* The report mailbox's poller (--imap-url), after everything else is up. */
-static int start_mailbox(struct cli *c, const struct opts *o, const struct mail_config *mcfg,
+static int start_mailbox(struct cli *c, const struct opts *o, struct mailsettings *mcfg,
 			 struct mailbox **out)
 {
 	struct mailbox_config m;
@@ -203,7 +204,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct syslog_server *sl = NULL;
 	struct scheduler_config schcfg;
 	struct scheduler *sch = NULL;
-	struct mail_config *mcfg = NULL;
+	struct mailsettings *mcfg = NULL;
 	struct mailbox *mbox = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
@@ -222,7 +223,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	/* Open once in this thread: applies migrations and fails early. */
 	if ((rc = cli_open(c)))
 		return rc;
-	if (mail_config_load(&mcfg, o.mail_config, &c->err))
+	if (mailsettings_new(o.mail_config, &mcfg, &c->err))
 		return cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
 
 	/* Block the stop signals in every thread; this one waits for them. */
@@ -246,7 +247,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	icfg.tz = tz_name(c->tz);
 	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
 	if (intake_start(&icfg, &in, &c->err)) {
-		mail_config_free(mcfg);
+		mailsettings_free(mcfg);
 		return cli_fail(c);
 	}
 
@@ -258,7 +259,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		scfg.intake = in;
 		if (syslog_start(&scfg, &sl, &c->err)) {
 			intake_stop(in);
-			mail_config_free(mcfg);
+			mailsettings_free(mcfg);
 			return cli_fail(c);
 		}
 		if (o.syslog_port_file) {
@@ -267,7 +268,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 					  syslog_tcp_port(sl)) < 0 || fclose(f) != 0) {
 				syslog_stop(sl);
 				intake_stop(in);
-				mail_config_free(mcfg);
+				mailsettings_free(mcfg);
 				return cli_error(ERR_IO, "%s: cannot write the port file",
 						 o.syslog_port_file);
 			}
@@ -292,7 +293,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);
-		mail_config_free(mcfg);
+		mailsettings_free(mcfg);
 		return cli_fail(c);
 	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
@@ -304,7 +305,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			http_stop(srv);
 			syslog_stop(sl);
 			intake_stop(in);
-			mail_config_free(mcfg);
+			mailsettings_free(mcfg);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
@@ -329,7 +330,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	intake_stop(in);
 	scheduler_stop(sch);
 	mailbox_stop(mbox);
-	mail_config_free(mcfg);
+	mailsettings_free(mcfg);
 	if (!rc)
 		log_info("stopped");
 	return rc;

@@ -7,6 +7,7 @@
 #include "ir/mailbox.h"
 #include "ir/actor.h"
 #include "ir/mailalert.h"
+#include "ir/mailsettings.h"
 #include "ir/scheduler.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,7 +30,7 @@ struct mailbox {
 	struct scheduler *job;       /* the polling thread, under the lease "imap" */
 	char *url, *user, *folder;
 	char password[MAILBOX_PASSWORD_MAX + 1];
-	const struct mail_config *mail;
+	struct mailsettings *mail;
 };
 
 /* One IMAP session on a connected, logged-in curl handle. */
@@ -195,11 +196,15 @@ static int handle_one(struct mailbox *mb, struct imap *im, struct store *st, uns
 	if (rc)
 		goto out;
 	if (fetched_body(&reply, &data, &n) == 0) {
+		struct mailcfg_hold *hold = NULL;
 		struct err sub;
 		actor_system(&who, NULL);
 		snprintf(who.name, sizeof(who.name), "imap");
 		err_clear(&sub);
-		rc = mailalert_submit(st, &who, mb->mail, data, n, "imap", &out, &sub);
+		rc = mailsettings_acquire(mb->mail, st, &hold, &sub);
+		if (!rc)
+			rc = mailalert_submit(st, &who, mailcfg_of(hold), data, n, "imap", &out, &sub);
+		mailsettings_release(mb->mail, hold);
 		if (rc == ERR_PARSE || rc == ERR_TOOLONG)
 			log_warn("imap: message uid %lu: %s: marked seen, not analysed", uid, err_msg(&sub));
 		else if (rc) {

@@ -9,8 +9,8 @@
 #define IRDESK_IR_MAILBOX_H
 
 struct err;
-struct mail_config;
 struct mailbox;
+struct mailsettings;
 
 #define MAILBOX_PASSWORD_MAX 1024  /* bytes of the password file */
 #define MAILBOX_BATCH 50           /* messages handled per poll */
@@ -21,7 +21,7 @@ struct mailbox_config {
 	const char *user;
 	const char *password_file;   /* read once at start; the password is never logged */
 	int interval;                /* seconds between polls (1 .. 86400) */
-	const struct mail_config *mail; /* borrowed: must outlive the mailbox */
+	struct mailsettings *mail;   /* the analyser's settings (borrowed: must outlive the mailbox) */
 };
 
 /*

@@ -55,9 +55,12 @@ static const struct copy_table {
 	{ "lessons", 8, 0, NULL },
 	{ "lesson_actions", 8, 0, NULL },
 	{ "mail_reports", 9, 1, NULL },
+	{ "mail_settings", 10, 0, NULL },
+	{ "alert_observables", 10, 1, NULL },
+	{ "mail_acks", 10, 0, NULL },
 };
 /* The newest schema whose tables are all listed above. */
-#define COPY_SCHEMA_KNOWN 9
+#define COPY_SCHEMA_KNOWN 10
 
 static int count_rows(struct store *st, const char *sql, int64_t *n, struct err *e)
 {

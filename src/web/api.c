@@ -552,5 +552,9 @@ const struct route api_routes[] = {
 	  "analyse a reported mail (raw message); bec, phishing, suspicious become alerts" },
 	{ "GET", "/api/v1/alerts/{alert}/mail", api_alert_mail, 0, ACT_ALERT_READ,
 	  "the reported mails kept with an alert, with their analysis" },
+	{ "GET", "/api/v1/settings/mail", api_mail_settings_get, 0, ACT_MAIL_SETTINGS,
+	  "the reported-mail analysis settings in force" },
+	{ "PUT", "/api/v1/settings/mail", api_mail_settings_put, 0, ACT_MAIL_SETTINGS,
+	  "replace the reported-mail analysis settings (JSON, as --mail-config)" },
 	{ NULL, NULL, NULL, 0, ACT_NONE, NULL },
 };

@@ -2,9 +2,11 @@
  * api_mail.c: the REST API of reported mail: POST /api/v1/mail takes a
  * raw message, answers its analysis and, for a bec, phishing or suspicious
  * verdict, the alert it became (ir/mailalert.h); GET
- * /api/v1/alerts/{alert}/mail lists the mails kept with an alert.
+ * /api/v1/alerts/{alert}/mail lists the mails kept with an alert; GET and
+ * PUT /api/v1/settings/mail read and change the analyser's settings.
  */
 #include "ir/mailalert.h"
+#include "ir/mailsettings.h"
 #include "util/err.h"
 #include "web/api.h"
 #include "web/http.h"
@@ -38,12 +40,18 @@ int api_mail_post(struct request *rq, struct response *rs)
 	const char *oc;
 	int rc;
 
+	struct mailsettings *ms = http_mail_settings(rq->srv);
+	struct mailcfg_hold *hold = NULL;
+
 	if ((rc = raw_message_type(rq)))
 		return rc;
-	if (!http_mail_config(rq->srv))
+	if (!ms)
 		return err_set(&rq->err, ERR_BUSY, "mail analysis is not configured in this server");
-	rc = mailalert_submit(rq->st, &rq->actor, http_mail_config(rq->srv), rq->body.data,
-			      rq->body.len, "api", &out, &rq->err);
+	if ((rc = mailsettings_acquire(ms, rq->st, &hold, &rq->err)))
+		return rc;
+	rc = mailalert_submit(rq->st, &rq->actor, mailcfg_of(hold), rq->body.data, rq->body.len, "api",
+			      &out, &rq->err);
+	mailsettings_release(ms, hold);
 	if (rc)
 		return rc;
 	oc = json_string_value(json_object_get(out, "outcome"));
@@ -67,4 +75,22 @@ int api_alert_mail(struct request *rq, struct response *rs)
 	if (rc)
 		return rc;
 	return api_items(rs, items);
+}
+
+/* GET /api/v1/settings/mail: the analyser's settings in force and where they come from. */
+int api_mail_settings_get(struct request *rq, struct response *rs)
+{
+	json_t *out = NULL;
+	int rc = mailsettings_show(http_mail_settings(rq->srv), rq->st, &rq->actor, &out, &rq->err);
+
+	return rc ? rc : resp_json(rs, 200, out);
+}
+
+/* PUT /api/v1/settings/mail: the whole settings (the --mail-config file's JSON). */
+int api_mail_settings_put(struct request *rq, struct response *rs)
+{
+	json_t *out = NULL;
+	int rc = mailsettings_save(rq->st, &rq->actor, rq->body.data, rq->body.len, &out, &rq->err);
+
+	return rc ? rc : resp_json(rs, 200, out);
 }
