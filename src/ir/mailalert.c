@@ -6,6 +6,7 @@
 #include "ir/mailalert.h"
 #include "ir/actor.h"
 #include "ir/alert.h"
+#include "ir/alertobs.h"
 #include "ir/audit.h"
 #include "ir/evidence.h"
 #include "mail/mail.h"
@@ -164,6 +165,25 @@ out:
 	return rc;
 }
 
+/* The analysis's indicators as observables of the alert. */
+static int keep_observables(struct store *st, int64_t alert_id, const struct mail_iocs *io,
+			    int64_t now, struct err *e)
+{
+	const struct {
+		const struct strv *v;
+		enum observable_type t;
+	} kinds[] = {
+		{ &io->urls, OBS_URL }, { &io->domains, OBS_DOMAIN }, { &io->ips, OBS_IP },
+		{ &io->emails, OBS_EMAIL }, { &io->hashes, OBS_SHA256 },
+	};
+	int rc = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (size_t i = 0; i < kinds[k].v->n && !rc; i++)
+			rc = alertobs_add(st, alert_id, kinds[k].t, kinds[k].v->v[i], now, NULL, e);
+	return rc;
+}
+
 static const char *outcome_name(enum alert_outcome o)
 {
 	return o == ALERT_CREATED ? "created" : o == ALERT_DEDUPLICATED ? "deduplicated" : "suppressed";
@@ -212,6 +232,8 @@ static int record(struct store *st, const struct actor *who, const struct kept *
 		outcome = outcome_name(got);
 		if (!rc && got != ALERT_SUPPRESSED)
 			rc = keep_message(st, who, aid, k, e);
+		if (!rc && got != ALERT_SUPPRESSED)
+			rc = keep_observables(st, aid, &k->r->iocs, who->now, e);
 	}
 	if (!rc)
 		rc = store_commit(st, e);
