@@ -17,7 +17,7 @@ struct err;
 struct mail_config;
 struct store;
 
-#define MAILALERT_MAX (1024 * 1024)  /* bytes of one reported message (the API's body limit) */
+#define MAILALERT_MAX (25 * 1024 * 1024) /* bytes of one reported message (real mail with attachments) */
 #define MAILALERT_TITLE_MAX 200      /* bytes of an alert title made from the reasons */
 
 /*

@@ -548,7 +548,7 @@ const struct route api_routes[] = {
 	  ACT_LESSONS_EDIT, "add a follow-up action (a task)" },
 	{ "GET", "/api/v1/metrics", api_metrics_get, 0, ACT_INCIDENT_READ,
 	  "incident metrics: counts, durations, recurrence" },
-	{ "POST", "/api/v1/mail", api_mail_post, 0, ACT_ALERT_TRIAGE,
+	{ "POST", "/api/v1/mail", api_mail_post, ROUTE_STREAM, ACT_ALERT_TRIAGE,
 	  "analyse a reported mail (raw message); bec, phishing, suspicious become alerts" },
 	{ "GET", "/api/v1/alerts/{alert}/mail", api_alert_mail, 0, ACT_ALERT_READ,
 	  "the reported mails kept with an alert, with their analysis" },

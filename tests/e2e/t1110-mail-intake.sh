@@ -89,7 +89,7 @@ test_expect_success 'garbage, an empty or oversized body and a JSON body are ref
 	jq -e ".error.message | test(\"not a mail\")" "$TEST_DIR/out" > /dev/null &&
 	: > "$TEST_DIR/empty.eml" &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$TEST_DIR/empty.eml")" = 400 ] &&
-	{ cat "$DATA/0001-bec-lookalike-supplier.eml"; head -c 1100000 /dev/zero | tr "\0" "a"; } > "$TEST_DIR/big.eml" &&
+	{ cat "$DATA/0001-bec-lookalike-supplier.eml"; head -c 26300000 /dev/zero | tr "\0" "a"; } > "$TEST_DIR/big.eml" &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$TEST_DIR/big.eml")" = 413 ] &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$DATA/0004-phish-link-mismatch.eml" application/json)" = 400 ] &&
 	jq -e ".error.message | test(\"message/rfc822\")" "$TEST_DIR/out" > /dev/null &&
