@@ -12,7 +12,7 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c \
          src/ir/observable.c src/ir/lessons.c src/ir/metrics.c \
          src/ir/demo.c \
-         src/ir/mailalert.c src/ir/mailbox.c src/ir/mailsettings.c src/ir/alertobs.c
+         src/ir/mailalert.c src/ir/mailbox.c src/ir/mailsettings.c src/ir/alertobs.c src/ir/mailack.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c

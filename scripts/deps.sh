@@ -16,12 +16,13 @@ RUN="tzdata"
 # end-to-end tests), curl (HTTP end-to-end tests), chromium and node (browser
 # tests; a node that is already installed, e.g. NodeSource's, which bundles
 # npm and conflicts with Debian's npm package, is kept), dovecot-imapd (the IMAP
-# server the report-mailbox test starts on loopback).
+# server the report-mailbox test starts on loopback), python3-aiosmtpd (the SMTP
+# server the reporter-acknowledgement test starts on loopback).
 # Only with TEST_DEPS=1 (`make test` and `make bench` set it): `make run`
 # needs none of them.
 TEST=""
 if [ "${TEST_DEPS:-0}" = 1 ] || [ "${BENCH_DEPS:-0}" = 1 ]; then
-	TEST="libcmocka-dev sqlite3 postgresql jq curl dovecot-imapd chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+	TEST="libcmocka-dev sqlite3 postgresql jq curl dovecot-imapd python3-aiosmtpd chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
 fi
 # Benchmarks, only with BENCH_DEPS=1 (`make bench` sets it): wrk drives the
 # HTTP benchmark and nginx serves its static-file peer (bench/bench_http.sh).
