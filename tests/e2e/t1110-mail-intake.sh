@@ -7,6 +7,7 @@
 # escaped under a strict CSP, and promoting the alert puts the original
 # message into the evidence locker.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-intake-password-1
@@ -18,24 +19,6 @@ mail() {
 	curl -sS -o "$TEST_DIR/out" -w '%{http_code}' -X POST \
 		-H "Authorization: Bearer $(cat "$1")" -H "Content-Type: ${3:-message/rfc822}" \
 		--data-binary "@$2" "$URL/api/v1/mail"
-}
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ]
 }
 alerts() { irdesk alert list --json | jq '.items | length'; }
 kept() { db_sql "SELECT COUNT(*) FROM mail_reports"; }

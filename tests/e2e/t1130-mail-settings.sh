@@ -4,8 +4,9 @@
 # changes them by the API, the CLI or the /settings/mail page (bad input
 # refused with a message and nothing changed; others refused), the change
 # is audited and applies to the next analysis without a restart, also when
-# another process (another node) saved it.
+# another process (another node) saved it; `mail submit` uses them too.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-settings-password-1
@@ -19,23 +20,6 @@ api() { # METHOD PATH TOKENFILE [BODYFILE]: the status; the answer in $TEST_DIR/
 mail() {
 	curl -sS -o "$TEST_DIR/out" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$1")" \
 		-H "Content-Type: message/rfc822" --data-binary "@$2" "$URL/api/v1/mail"
-}
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ]
 }
 codes() { jq -c '[.reasons[].code]' "$TEST_DIR/out"; }
 audited() { db_sql "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.settings'"; }
@@ -88,7 +72,10 @@ test_expect_success 'settings saved by the API apply to the next mail without a 
 	{ cat "$DATA/0001-bec-lookalike-supplier.eml"; echo "variant 2"; } > "$TEST_DIR/m2.eml" &&
 	sed -i "s/^Message-ID:.*/Message-ID: <variant2@test>/I" "$TEST_DIR/m2.eml" &&
 	mail "$TEST_DIR/hana.tok" "$TEST_DIR/m2.eml" > /dev/null &&
-	! codes | grep -q lookalike_domain
+	! codes | grep -q lookalike_domain &&
+	irdesk mail submit --json "$TEST_DIR/m2.eml" > "$TEST_DIR/out" && ! codes | grep -q lookalike_domain &&
+	irdesk mail submit --json --config "$DATA/config.json" "$TEST_DIR/m2.eml" > "$TEST_DIR/out" &&
+	codes | grep -q lookalike_domain
 '
 
 test_expect_success 'irdesk mail config: show and set (another process, as another node would)' '

@@ -5,22 +5,12 @@
 # incident's observables (once, on its timeline), where sightings and the
 # IOC flag work.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-observables-password-1
 URL=
 
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -o "$TEST_DIR/body" -w "%{http_code}" "${args[@]}" "$URL$path"
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
 submit() { irdesk mail submit --json --config "$DATA/config.json" "$1" | jq -r .alert; }
 obs() { irdesk observable list "$1" --json; }
 
