@@ -13,6 +13,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/log.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -149,12 +150,16 @@ int mailsettings_acquire(struct mailsettings *ms, struct store *st, struct mailc
 	rc = saved(st, &version, &text, NULL, e);
 	pthread_mutex_lock(&ms->mu);
 	if (!rc && version != ms->version) {
-		rc = load_version(ms, version, &text, &fresh, e);
-		if (!rc) {
+		if (load_version(ms, version, &text, &fresh, e) == 0) {
 			hold_put(ms->cur);
 			ms->cur = fresh;
-			ms->version = version;
+		} else {
+			/* Checked when saved, so only a stricter loader gets here:
+			 * intake goes on with what it had, and says so once. */
+			log_warn("%s: the previous mail settings stay in force", err_msg(e));
+			err_clear(e);
 		}
+		ms->version = version;
 	}
 	if (!rc) {
 		ms->cur->refs++;

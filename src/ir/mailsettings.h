@@ -36,8 +36,9 @@ void mailsettings_free(struct mailsettings *ms);
  * changed since the last call, loads and parses the saved settings (the
  * file's when none are saved). *hold keeps it alive until
  * mailsettings_release; mailcfg_of gives the configuration. Safe from
- * several threads. Errors: the store's; a saved record that no longer
- * parses gives ERR_INVALID (and the previous configuration stays cached).
+ * several threads. Errors: the store's. A saved record that no longer
+ * parses (a stricter loader after an upgrade) is logged once, and the
+ * configuration in force stays.
  */
 int mailsettings_acquire(struct mailsettings *ms, struct store *st, struct mailcfg_hold **hold,
 			 struct err *e);

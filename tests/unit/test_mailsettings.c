@@ -2,7 +2,8 @@
  * test_mailsettings.c: unit tests for ir/mailsettings on a real store: the
  * --mail-config file applies until settings are saved; a save (admin only,
  * audited) is what the next acquire gives, while a configuration held from
- * before stays valid; bad settings change nothing.
+ * before stays valid, and a saved record that no longer loads keeps the
+ * configuration in force; bad settings change nothing.
  */
 #include "unit_ir.h"
 
@@ -141,6 +142,12 @@ static void test_save_reloads(void **state)
 	assert_int_equal(mailcfg_of(cur)->own_domains.n, 0);
 	mailsettings_release(f->ms, cur);
 	assert_int_equal(count(f->st, "SELECT version FROM mail_settings"), 2);
+	/* A record the loader no longer takes: intake goes on with what it had. */
+	assert_int_equal(store_exec(f->st, "UPDATE mail_settings SET config = '{\"own_domains\": 3}', "
+				    "version = 3", NULL), 0);
+	CHECK(mailsettings_acquire(f->ms, f->st, &cur, &e), 0);
+	assert_true(strv_has(&mailcfg_of(cur)->partner_domains, "partner.example"));
+	mailsettings_release(f->ms, cur);
 }
 
 static void test_bad_settings(void **state)
