@@ -117,16 +117,12 @@ static void raw_from(const char *data, size_t n, struct buf *out)
 	}
 }
 
-/*
- * The report's own From address, normalised, into out; -1 when there is
- * none, or more than one, or it is no address.
- */
-static int report_from(const char *data, size_t n, char out[OBSERVABLE_VALUE_MAX])
+int mailack_reporter(const char *data, size_t n, char *out, size_t outn)
 {
 	struct buf raw = BUF_INIT;
 	enum observable_type t = OBS_EMAIL;
 	const char *addr;
-	char *lt, *gt;
+	char *lt, *gt, again[OBSERVABLE_VALUE_MAX];
 	char *dec;
 	int rc = -1;
 
@@ -149,7 +145,10 @@ static int report_from(const char *data, size_t n, char out[OBSERVABLE_VALUE_MAX
 		a[len] = '\0';
 		addr = a;
 	}
-	if (observable_normalize(addr, &t, out, OBSERVABLE_VALUE_MAX, NULL) == 0)
+	/* Normalised twice: detect/ioc.c maps a trailing ideographic full stop
+	 * to a dot it then refuses ("x@gm。"), so only a fixed point is an address. */
+	if (observable_normalize(addr, &t, out, outn, NULL) == 0 &&
+	    observable_normalize(out, &t, again, sizeof(again), NULL) == 0 && strcmp(out, again) == 0)
 		rc = 0;
 out:
 	free(dec);
@@ -184,7 +183,7 @@ int mailack_queue(struct store *st, const struct mail_config *c, const char *dat
 		*queued = 0;
 	if (!oc || (strcmp(oc, "created") && strcmp(oc, "deduplicated")) ||
 	    !json_is_integer(json_object_get(out, "report")) ||
-	    !json_is_true(json_object_get(msg, "forwarded")) || report_from(data, n, rcpt) ||
+	    !json_is_true(json_object_get(msg, "forwarded")) || mailack_reporter(data, n, rcpt, sizeof(rcpt)) ||
 	    is_analysed_sender(msg, rcpt) || (c->own_domains.n && !mail_domain_in(rcpt, &c->own_domains)))
 		return 0;
 	rc = store_prepare(st, "INSERT INTO mail_acks (report_id, recipient, state, created_at) VALUES "

@@ -36,6 +36,14 @@ int mailack_new(const struct mailack_config *cfg, struct mailack **out, struct e
 void mailack_free(struct mailack *ma);
 
 /*
+ * The address in the From header of the message data[0..n) itself (its
+ * first header block only; folded and RFC 2047 encoded forms read),
+ * normalised as an e-mail observable, into out[0..outn). Returns 0, or -1
+ * when there is no From, more than one address, or no valid address.
+ */
+int mailack_reporter(const char *data, size_t n, char *out, size_t outn);
+
+/*
  * Queue the acknowledgement of the report data[0..n) whose submission gave
  * out (mailalert_submit's answer), analysed with c. Only a report that was
  * kept ("outcome" created or deduplicated: never a clean mail, never the

@@ -132,6 +132,9 @@ static void test_who_is_acknowledged(void **state)
 	assert_int_equal(queue(f, f->out, "From: \"A\" <a@example.co.jp>, <b@example.co.jp>\r\n\r\n"), 0);
 	assert_int_equal(queue(f, f->out, "Subject: no sender\r\n\r\nFrom: t.yamada@example.co.jp\r\n"), 0);
 	assert_int_equal(queue(f, f->out, "From: not an address\r\n\r\n"), 0);
+	/* Found by fuzz_mailack: a trailing ideographic full stop normalises to a
+	 * trailing dot that does not normalise again. */
+	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\xe3\x80\x82\r\n\r\n"), 0);
 	json_object_set_new(other, "outcome", json_string("duplicate"));
 	assert_int_equal(queue(f, other, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	json_object_set_new(other, "outcome", json_string("created"));
