@@ -5,9 +5,9 @@
  */
 #include "ir/alert.h"
 #include "ir/actor.h"
+#include "ir/alertobs.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
-#include "ir/alertobs.h"
 #include "ir/mailalert.h"
 #include "ir/timeline.h"
 #include "ir/vocab.h"
