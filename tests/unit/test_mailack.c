@@ -98,18 +98,6 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-static int64_t count(struct store *st, const char *sql)
-{
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
-}
-
 /* Queue with the report's raw headers replaced by raw; the queued flag. */
 static int queue(struct fx *f, const json_t *out, const char *raw)
 {
@@ -141,12 +129,12 @@ static void test_who_is_acknowledged(void **state)
 	json_object_set_new(json_object_get(other, "message"), "forwarded", json_false());
 	assert_int_equal(queue(f, other, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	json_decref(other);
-	assert_int_equal(count(f->st, "SELECT COUNT(*) FROM mail_acks"), 0);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks"), 0);
 	/* Folded, encoded display name, upper case: found and normalised. */
 	assert_int_equal(queue(f, f->out, "Subject: Fwd\r\nFROM: =?utf-8?B?5bGx55Sw?=\r\n\t<T.Yamada@Example.CO.JP>\r\n"
 				   "To: csirt@example.co.jp\r\n\r\nbody"), 1);
 	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
-	assert_int_equal(count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE recipient = "
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE recipient = "
 				      "'t.yamada@example.co.jp' AND state = 'pending'"), 1);
 }
 
@@ -160,9 +148,9 @@ static void test_unreachable_server_retried(void **state)
 	CHECK(mailack_new(&c, &ma, &e), 0);
 	CHECK(mailack_send_pending(ma, f->st, NOW, &e), 0);
 	CHECK(mailack_send_pending(ma, f->st, NOW + 60, &e), 0);
-	assert_int_equal(count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE state = 'pending' AND "
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE state = 'pending' AND "
 				      "attempts = 2 AND last_error <> ''"), 1);
-	assert_int_equal(count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.ack'"), 0);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.ack'"), 0);
 	mailack_free(ma);
 }
 

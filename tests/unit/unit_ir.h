@@ -79,6 +79,19 @@ static inline int unit_template(const char *name, int64_t now, struct tz **tz,
 	return 0;
 }
 
+/* Column 0 of the first row of sql as an integer (a count). */
+static inline int64_t unit_count(struct store *st, const char *sql)
+{
+	struct stmt *s;
+	int64_t n;
+
+	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
+	assert_int_equal(stmt_step(s, NULL), 1);
+	n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
+}
+
 /* The group teardown that goes with unit_template. */
 static inline void unit_template_done(struct tz *tz)
 {
