@@ -502,6 +502,7 @@ static int raw_rows(sqlite3_stmt *s, char first_hid[INCIDENT_HID_MAX], int hid_c
 
 struct create_result {
 	double total_s, create_s, timeline_s, commit_s;
+	double untyped_rate; /* incident_create/s without a type (a2) */
 	int64_t incidents, timeline, audit;
 	int64_t size, wal;
 };
@@ -511,7 +512,7 @@ static void fail_err(const char *what, const struct err *e)
 	die("%s: %s", what, e->msg);
 }
 
-static void run_irdesk_create(struct store *st, struct actor *who, const struct opts *o,
+static void run_irdesk_create(struct store *st, struct actor *who, const struct opts *o, int typed,
 			      int64_t start, struct create_result *res)
 {
 	struct incident_field fv[12];
@@ -533,7 +534,9 @@ static void run_irdesk_create(struct store *st, struct actor *who, const struct 
 		who->now = g.created;
 		fv[n++] = (struct incident_field){ "title", g.title };
 		fv[n++] = (struct incident_field){ "summary", g.summary };
-		fv[n++] = (struct incident_field){ "type", vocab_name(&vocab_incident_type, g.type) };
+		if (typed) /* a type brings its playbook's tasks (catalog) */
+			fv[n++] = (struct incident_field){ "type",
+							   vocab_name(&vocab_incident_type, g.type) };
 		if (g.classified) {
 			fv[n++] = (struct incident_field){ "attack_vector",
 							   vocab_name(&vocab_attack_vector, g.av) };
@@ -1211,7 +1214,7 @@ int main(int argc, char **argv)
 	     o.timeline);
 	if (store_open(url, STORE_CREATE, &st, &e))
 		fail_err("store_open", &e);
-	run_irdesk_create(st, &who, &o, start, &cr);
+	run_irdesk_create(st, &who, &o, 1, start, &cr);
 	db = raw_open(dbpath);
 	cr.incidents = raw_int(db, "SELECT count(*) FROM incidents");
 	cr.timeline = raw_int(db, "SELECT count(*) FROM timeline");
@@ -1226,6 +1229,31 @@ int main(int argc, char **argv)
 	     (double)o.incidents / cr.total_s, (double)o.incidents / cr.create_s,
 	     cr.timeline_s > 0 ? (double)(o.incidents * o.timeline) / cr.timeline_s : 0.0,
 	     (double)(cr.incidents + cr.timeline + cr.audit) / cr.total_s);
+
+	/* a2. the same creation without a type: no playbook tasks (catalog) */
+	{
+		struct opts uo = o;
+		struct create_result ur = { 0 };
+		char upath[3400], uurl[3500];
+		struct store *us;
+
+		uo.timeline = 0;
+		uo.incidents = o.incidents < 20000 ? o.incidents : 20000;
+		uo.json = 1; /* no progress lines */
+		snprintf(upath, sizeof(upath), "%s.untyped", dbpath);
+		snprintf(uurl, sizeof(uurl), "sqlite:%s", upath);
+		remove_db(upath);
+		if (store_open(uurl, STORE_CREATE, &us, &e))
+			fail_err("store_open", &e);
+		run_irdesk_create(us, &who, &uo, 0, start, &ur);
+		store_close(us);
+		remove_db(upath);
+		cr.untyped_rate = (double)uo.incidents / ur.create_s;
+		note("\n[a2] irdesk: incident_create without a type (no playbook tasks), %ld incidents: "
+		     "%.0f incident_create/s; with a type %.0f/s (%.2f x)\n", uo.incidents,
+		     cr.untyped_rate, (double)o.incidents / cr.create_s,
+		     ((double)o.incidents / cr.create_s) / cr.untyped_rate);
+	}
 
 	/* b. baseline */
 	note("\n[b] baseline: the same incident and timeline rows, raw prepared statements\n");
@@ -1358,6 +1386,8 @@ int main(int argc, char **argv)
 	r->base = (double)o.incidents / br.incident_s;
 	r->has_base = r->has_ratio = r->has_target = 1;
 	r->target = TARGET_CREATE_PER_S;
+	r = row_add("create_untyped", K_RATE, "bulk create: no type (no playbook), inc/s");
+	r->ird = cr.untyped_rate;
 	r = row_add("create_with_timeline", K_RATE, "bulk create: + %ld timeline each, inc/s",
 		    o.timeline);
 	r->ird = (double)o.incidents / cr.total_s;

@@ -14,7 +14,7 @@
 
 static const char usage_main[] =
 	"usage: irdesk alert list [--status S] [--level L] [--rule ID] [--incident ID]\n"
-	"                         [--limit N] [--before ALERT]\n"
+	"                         [--group-key KEY] [--limit N] [--before ALERT]\n"
 	"       irdesk alert show ALERT\n"
 	"       irdesk alert triage ALERT false_positive|benign|promote|attach\n"
 	"                         [--reason TEXT] [--incident ID]\n"
@@ -23,12 +23,13 @@ static const char usage_main[] =
 	"  status: " ALERT_STATUSES "\n"
 	"  level:  " ALERT_LEVELS "\n"
 	"  A false positive needs --reason; attach needs --incident.\n"
+	"  --group-key: a correlation's group, exactly as shown (\"User=bob\").\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
-enum { O_STATUS = OPT__FIRST_CMD, O_LEVEL, O_RULE, O_INCIDENT, O_LIMIT, O_BEFORE, O_REASON };
+enum { O_STATUS = OPT__FIRST_CMD, O_LEVEL, O_RULE, O_INCIDENT, O_LIMIT, O_BEFORE, O_REASON, O_GROUP_KEY };
 
 struct opts {
-	const char *status, *level, *rule, *incident, *reason;
+	const char *status, *level, *rule, *incident, *reason, *group_key;
 	long limit;
 	long long before;
 };
@@ -44,6 +45,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_RULE: o->rule = arg; return 0;
 	case O_INCIDENT: o->incident = arg; return 0;
 	case O_REASON: o->reason = arg; return 0;
+	case O_GROUP_KEY: o->group_key = arg; return 0;
 	case O_LIMIT:
 		o->limit = strtol(arg, &end, 10);
 		if (!*arg || *end || o->limit < 1 || o->limit > 1000)
@@ -121,6 +123,8 @@ static void print_alert(struct cli *c, json_t *a)
 	if (json_str(a, "incident"))
 		printf(" -> %s", json_str(a, "incident"));
 	putchar('\n');
+	if (json_str(a, "group_key"))
+		printf("  group:    %s\n", json_str(a, "group_key"));
 	printf("  phase:    %s\n", json_str(a, "phase") ? json_str(a, "phase") : "-");
 	printf("  tags:    ");
 	json_array_foreach(tags, i, v)
@@ -156,6 +160,7 @@ int cmd_alert(int argc, char **argv, struct cli *c)
 		{ "limit", required_argument, NULL, O_LIMIT },
 		{ "before", required_argument, NULL, O_BEFORE },
 		{ "reason", required_argument, NULL, O_REASON },
+		{ "group-key", required_argument, NULL, O_GROUP_KEY },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -191,6 +196,7 @@ int cmd_alert(int argc, char **argv, struct cli *c)
 		f.status = o.status;
 		f.level = o.level;
 		f.rule = o.rule;
+		f.group_key = o.group_key;
 		f.incident = o.incident;
 		f.limit = (int)o.limit;
 		f.before = o.before;

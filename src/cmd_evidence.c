@@ -1,6 +1,6 @@
 /*
  * cmd_evidence.c: `irdesk evidence add|list|show|custody|handover|checkout|
- * checkin|download|verify|hold|release|delete|due`: the evidence locker
+ * checkin|download|verify|hold|release|retain|delete|due`: the evidence locker
  * from the command line (ir/evidence.h holds the rules).
  */
 #include "cli.h"
@@ -30,6 +30,7 @@ static const char usage_main[] =
 	"       irdesk evidence verify [ID|ITEM]\n"
 	"       irdesk evidence hold ID|ITEM --reason TEXT\n"
 	"       irdesk evidence release ID|ITEM --reason TEXT\n"
+	"       irdesk evidence retain ITEM --retain-until TIME --reason TEXT\n"
 	"       irdesk evidence delete ITEM --reason TEXT\n"
 	"       irdesk evidence due\n"
 	"\n"
@@ -368,6 +369,24 @@ static int hold_common(int argc, char **argv, struct cli *c, int on)
 static int ev_hold(int argc, char **argv, struct cli *c) { return hold_common(argc, argv, c, 1); }
 static int ev_release(int argc, char **argv, struct cli *c) { return hold_common(argc, argv, c, 0); }
 
+static int ev_retain(int argc, char **argv, struct cli *c)
+{
+	struct opts o;
+	json_t *out = NULL;
+	int64_t id;
+	int rc = parse_item(c, argc, argv, &o, &id);
+
+	if (rc >= 0)
+		return rc;
+	if (evidence_retain(c->st, &c->actor, id, o.n.retain_until, o.reason, &out, &c->err))
+		return cli_fail(c);
+	if (c->json)
+		return emit_json(out);
+	printf("evidence %lld is kept until %s\n", (long long)id, json_str(out, "retain_until"));
+	json_decref(out);
+	return 0;
+}
+
 static int ev_delete(int argc, char **argv, struct cli *c)
 {
 	struct opts o;
@@ -498,6 +517,7 @@ static const struct cli_subcommand subcommands[] = {
 	{ "verify", ev_verify },
 	{ "hold", ev_hold },
 	{ "release", ev_release },
+	{ "retain", ev_retain },
 	{ "delete", ev_delete },
 	{ "due", ev_due },
 };

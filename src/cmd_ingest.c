@@ -181,6 +181,11 @@ int cmd_ingest(int argc, char **argv, struct cli *c)
 			goto out;
 		}
 	}
+	/* The end of the input closes the correlation windows still open. */
+	if (detector_flush(run.det, c->st, &c->actor, run.window, &run.stats, &c->err)) {
+		rc = cli_fail(c);
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (c->json) {
 		/* seconds: matching and recording, after the rules and watchlists are loaded */

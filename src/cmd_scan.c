@@ -29,6 +29,9 @@ static const char usage_scan[] =
 	"with each event's time from its timestamp field; a firing prints a line\n"
 	"like a match, with the correlation's id, and the matches of rules only\n"
 	"correlations refer to are not printed unless one says generate: true.\n"
+	"A condition with lt/lte on a count is decided when the group's window\n"
+	"closes: on the first event past its end, or at the end of the input\n"
+	"(printed with the last event's index).\n"
 	"\n"
 	"options:\n"
 	"  --rules PATH     a rule file, or a folder of *.yml rules (repeatable)\n"
@@ -162,8 +165,12 @@ static int on_event(void *ctx, const struct event *ev, size_t index, size_t offs
 	(void)offset;
 	r->index = index;
 	r->ev = ev;
-	if (r->corr)
+	if (r->corr) {
 		r->time = sigma_event_time(ev, r->time_field, time_now());
+		/* Deferred windows that ended before this event close first. */
+		if (sigma_correlate_advance(r->rs, r->corr, r->time, on_fire, r))
+			r->failed = 1;
+	}
 	if (sigma_match(r->rs, r->scratch, ev, on_match, r) != 0 || r->failed)
 		return err_set(err, ERR_INTERNAL, "%s: event %zu: matching failed", r->file, index);
 	/* A reader that went away (scan | head) ends the scan. */
@@ -269,6 +276,11 @@ int cmd_scan(int argc, char **argv, struct cli *c)
 			rc = cli_fail(c);
 			goto out;
 		}
+	}
+	/* The end of the stream closes the open windows (reported at the last event). */
+	if (run.corr && sigma_correlate_flush(rs, run.corr, on_fire, &run)) {
+		rc = cli_error(ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	secs = now_s() - t0;
 	if (o.stats) {

@@ -51,23 +51,39 @@ count() { # $1 log file, $2 exit code, $3 name
 		"$([ "$sk" -gt 0 ] && echo " $sk skipped")"
 }
 
+# Tests run IRDESK_TEST_JOBS at a time (default: the number of CPUs; most of
+# an end-to-end script's time is waiting on servers and processes), each into
+# its own log; results are counted in the order listed, when all have ended.
+jobs_max=${IRDESK_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+names=() logs=() cmds=()
+queue() { names+=("$1"); logs+=("$2"); cmds+=("$3"); }
+run_queued() {
+	local i
+	for i in "${!cmds[@]}"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+		( cd "$top" && eval "${cmds[$i]}" > "${logs[$i]}" 2>&1; echo $? > "${logs[$i]}.rc" ) &
+	done
+	wait
+	for i in "${!cmds[@]}"; do
+		count "${logs[$i]}" "$(cat "${logs[$i]}.rc" 2>/dev/null || echo 1)" "${names[$i]}"
+		rm -f "${logs[$i]}.rc"
+	done
+	names=() logs=() cmds=()
+}
+
 for t in $build/test/unit/test_*; do
 	[ -x "$t" ] || continue
 	name=unit/$(basename "$t")
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
-	log=$out/$(basename "$t").log
-	(cd "$top" && timeout 600 "$t") > "$log" 2>&1
-	count "$log" $? "$name"
+	queue "$name" "$out/$(basename "$t").log" "timeout 600 '$t'"
 done
-
 for t in tests/e2e/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	name=e2e/$(basename "$t" .sh)
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
-	log=$out/$(basename "$t" .sh).log
-	(cd "$top" && timeout 900 bash "$t") > "$log" 2>&1
-	count "$log" $? "$name"
+	queue "$name" "$out/$(basename "$t" .sh).log" "timeout 900 bash '$t'"
 done
+run_queued
 
 # The PostgreSQL pass: the unit tests that open a store and the end-to-end
 # scripts of the store, incidents, audit, users, tokens, the API, alerts,
@@ -79,8 +95,8 @@ PG_UNIT="test_store test_audit test_auth test_actor test_incident test_task test
 	test_evidence test_clock test_contact test_observable test_metrics test_lessons
 	test_mailsettings test_mailack"
 PG_E2E="t0100 t0200 t0210 t0220 t0300 t0400 t0500 t0600 t0610 t0620 t0630 t0900 t0910 t0920 t0930 t1030 t1110
-	t1120 t1200 t1210 t1230 t1300 t1400 t1410 t1420 t1430 t1500 t1510 t1600 t1610 t1620 t1700
-	t1130 t1140 t1150 t1160"
+	t1120 t1130 t1140 t1150 t1160 t1200 t1210 t1230 t1300 t1400 t1410 t1420 t1430 t1440 t1500 t1510 t1600
+	t1610 t1620 t1700"
 pg_list=()
 for t in $PG_UNIT; do
 	case "pg/unit/$t" in *"$pattern"*) [ -x "$build/test/unit/$t" ] && pg_list+=("$build/test/unit/$t") ;; esac
@@ -99,15 +115,12 @@ if [ "${#pg_list[@]}" -gt 0 ] && [ "${IRDESK_PG:-1}" != 0 ]; then
 		mkdir -p "$out/pg"
 		for t in "${pg_list[@]}"; do
 			case "$t" in
-			*.sh) name=pg/e2e/$(basename "$t" .sh)
-			      log=$out/pg/$(basename "$t" .sh).log
-			      (cd "$top" && timeout 900 bash "$t") > "$log" 2>&1 ;;
-			*)    name=pg/unit/$(basename "$t")
-			      log=$out/pg/$(basename "$t").log
-			      (cd "$top" && timeout 600 "$t") > "$log" 2>&1 ;;
+			*.sh) queue "pg/e2e/$(basename "$t" .sh)" "$out/pg/$(basename "$t" .sh).log" \
+				    "timeout 900 bash '$t'" ;;
+			*)    queue "pg/unit/$(basename "$t")" "$out/pg/$(basename "$t").log" "timeout 600 '$t'" ;;
 			esac
-			count "$log" $? "$name"
 		done
+		run_queued
 		unset IRDESK_TEST_DB
 		tests/pg.sh stop "$IRDESK_PG_DIR"
 		trap - EXIT

@@ -161,6 +161,7 @@ const char *event_profile_name(enum event_profile p)
 	case PROFILE_FLAT: return "flat";
 	case PROFILE_EVTX: return "evtx";
 	case PROFILE_WINLOGBEAT: return "winlogbeat";
+	case PROFILE_CHECK: return "check";
 	}
 	return "?";
 }
@@ -835,7 +836,7 @@ static int decode_once(struct dec *d, const unsigned char *start)
 	d->event_obj = d->system = d->wlb_data = d->wlb_id = 0;
 	for (int i = 0; i < SP__COUNT; i++)
 		d->special[i] = -1;
-	return parse_object(d, M_TOP, 0, 0, 1);
+	return parse_object(d, d->want == PROFILE_CHECK ? M_SKIP : M_TOP, 0, 0, 1);
 }
 
 int event_decode_at(struct event *e, const char *data, size_t len, size_t pos,
@@ -869,6 +870,10 @@ int event_decode_at(struct event *e, const char *data, size_t len, size_t pos,
 	rc = decode_once(&d, start);
 	if (rc)
 		goto fail;
+	if (profile == PROFILE_CHECK) {
+		e->profile = PROFILE_CHECK;
+		goto done;
+	}
 
 	/* Which profile the event has, and whether the first pass named it so. */
 	if (profile != PROFILE_AUTO)
@@ -915,6 +920,7 @@ int event_decode_at(struct event *e, const char *data, size_t len, size_t pos,
 			f->value = e->arena + e->offs_[2 * i + 1];
 		f->hash = event_name_hash(f->name, f->name_len);
 	}
+done:
 	e->raw = (const char *)start;
 	e->raw_len = (size_t)(d.p - start);
 	*next = off_of(&d, d.p);

@@ -28,7 +28,14 @@ struct event_field {
 	uint32_t hash;      /* of the name, see event_name_hash() */
 };
 
-enum event_profile { PROFILE_AUTO, PROFILE_FLAT, PROFILE_EVTX, PROFILE_WINLOGBEAT };
+/*
+ * PROFILE_CHECK is no shape of events: event_decode_at then only checks the
+ * object (the same grammar, UTF-8, escapes and nesting as a decode) and
+ * finds its end, building no field: the server checks a request's events
+ * so, before it queues them for the worker's decode. The limits on the
+ * number of fields and the length of prefixed names are the decode's.
+ */
+enum event_profile { PROFILE_AUTO, PROFILE_FLAT, PROFILE_EVTX, PROFILE_WINLOGBEAT, PROFILE_CHECK };
 
 struct event {
 	struct event_field *fields;

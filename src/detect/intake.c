@@ -14,7 +14,10 @@
 #include "util/log.h"
 #include "util/time.h"
 
+#include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 #define MATCHES_MAX 256 /* rules recorded per event; more are counted, not kept */
 #define CORR_GROUP_MAX 200 /* bytes of a correlation's group shown in its alert title */
 #define IOC_HITS_MAX 64 /* indicators recorded per event */
+#define CORR_NOT_CLOSED INT64_MIN
 
 struct ioc_found {
 	enum ioc_type type;
@@ -39,7 +43,10 @@ struct detector {
 	size_t nhits, nmatches;
 	const struct sigma_rule *fired[MATCHES_MAX];   /* correlations that fired on the event */
 	char fired_group[MATCHES_MAX][CORR_GROUP_MAX]; /* their group-by values, "name=value, ..." */
+	int64_t fired_end[MATCHES_MAX];  /* a deferred window's end, or CORR_NOT_CLOSED */
 	size_t nfired;
+	int closing;                     /* firings now come from windows that closed */
+	int64_t clock, clock_wall;       /* the stream's latest event time, and the latest arrival */
 	struct ioc_set *iocs;          /* IOC watchlists, NULL: none */
 	struct ioc_scratch *ioc_scratch;
 	struct ioc_found ioc_hits[IOC_HITS_MAX];
@@ -114,6 +121,7 @@ static int on_ioc_hit(void *ctx, const struct ioc_hit *h)
 }
 
 size_t detector_loaded(const struct detector *d) { return sigma_ruleset_loaded(d->rs); }
+int detector_deferred(const struct detector *d) { return d->corr && sigma_ruleset_deferred(d->rs); }
 size_t detector_rejected(const struct detector *d) { return sigma_ruleset_rejected(d->rs); }
 
 static void on_match(void *ctx, const struct sigma_rule *rule)
@@ -171,21 +179,180 @@ static void on_fire(void *ctx, const struct sigma_rule *corr, const char *group,
 {
 	struct detector *d = ctx;
 
-	(void)time;
 	if (d->nfired < MATCHES_MAX) {
 		copy_cut(d->fired_group[d->nfired], sizeof(d->fired_group[0]), group ? group : "",
 			 group ? strlen(group) : 0);
+		d->fired_end[d->nfired] = d->closing ? time : CORR_NOT_CLOSED;
 		d->fired[d->nfired++] = corr;
 	}
+}
+
+/* Record one alert and count what became of it. */
+static int record(struct store *st, const struct actor *who, const struct alert_input *in,
+		  int64_t window, struct intake_stats *stats, struct err *e)
+{
+	enum alert_outcome outcome = ALERT_CREATED;
+	int rc = alert_record(st, who, in, window, NULL, &outcome, e);
+
+	if (rc)
+		return rc;
+	if (outcome == ALERT_CREATED)
+		stats->created++;
+	else if (outcome == ALERT_DEDUPLICATED)
+		stats->deduplicated++;
+	else
+		stats->suppressed++;
+	return 0;
+}
+
+/*
+ * A closed window has no event of its own: its alert keeps what it was,
+ * {"correlation", "group", "window_end"}, as its event (the caller frees
+ * the text; NULL when out of memory).
+ */
+static char *closed_window_event(const struct sigma_rule *r, const char *group, int64_t end)
+{
+	char when[TIME_STR_MAX];
+	json_t *j;
+	char *s;
+
+	time_format_utc(end, when);
+	j = json_pack("{s:s,s:s,s:s}", "correlation", sigma_rule_id(r) ? sigma_rule_id(r) : "",
+		      "group", group, "window_end", when);
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return s;
+}
+
+/*
+ * The alerts of the correlations in d->fired: titled with their group,
+ * with the event's entities, or for a closed window none and its summary.
+ */
+static int record_fired(struct detector *d, struct store *st, const struct actor *who,
+			const struct alert_input *base, int64_t window,
+			struct intake_stats *stats, struct err *e)
+{
+	char title[1024];
+	int rc = 0;
+
+	for (size_t i = 0; i < d->nfired && !rc; i++) {
+		const struct sigma_rule *r = d->fired[i];
+		struct alert_input in = *base;
+		char *summary = NULL;
+
+		if (!sigma_rule_generates(r))
+			continue;
+		in.rule_id = sigma_rule_id(r);
+		in.title = sigma_rule_title(r);
+		in.level = sigma_rule_level(r);
+		in.tags = sigma_rule_tags(r);
+		/* A correlation's alert names its group ("TargetUserName=bob"). */
+		if (d->fired_group[i][0]) {
+			snprintf(title, sizeof(title), "%s (%s)", in.title ? in.title : in.rule_id,
+				 d->fired_group[i]);
+			in.title = title;
+		}
+		in.group_key = d->fired_group[i];
+		if (d->fired_end[i] != CORR_NOT_CLOSED) {
+			summary = closed_window_event(r, d->fired_group[i], d->fired_end[i]);
+			if (!summary)
+				return err_set(e, ERR_NOMEM, "out of memory");
+			in.host = in.user = in.ip = in.process = "";
+			in.event = summary;
+			in.event_len = strlen(summary);
+		}
+		rc = record(st, who, &in, window, stats, e);
+		free(summary);
+	}
+	return rc;
+}
+
+/* Move the stream's time to now, closing deferred windows: their alerts. */
+static int detector_advance(struct detector *d, struct store *st, const struct actor *who,
+			    int64_t now, int flush, int64_t window, struct intake_stats *stats,
+			    struct err *e)
+{
+	struct alert_input base;
+	int rc;
+
+	if (!d->corr || !sigma_ruleset_deferred(d->rs))
+		return 0;
+	d->nfired = 0;
+	d->closing = 1;
+	rc = flush ? sigma_correlate_flush(d->rs, d->corr, on_fire, d)
+		   : sigma_correlate_advance(d->rs, d->corr, now, on_fire, d);
+	d->closing = 0;
+	if (rc)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	memset(&base, 0, sizeof(base));
+	base.source = "sigma";
+	return record_fired(d, st, who, &base, window, stats, e);
+}
+
+int detector_tick(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		  struct intake_stats *stats, struct err *e)
+{
+	if (d->clock_wall == 0)
+		return 0;
+	return detector_advance(d, st, who, d->clock + (who->now - d->clock_wall), 0, window,
+				stats, e);
+}
+
+int detector_flush(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		   struct intake_stats *stats, struct err *e)
+{
+	return detector_advance(d, st, who, 0, 1, window, stats, e);
+}
+
+/* The stream's time at ev (its own, else its arrival), closing the windows before it. */
+static int detector_time(struct detector *d, struct store *st, const struct actor *who,
+			 const struct event *ev, int64_t window, int64_t *t,
+			 struct intake_stats *stats, struct err *e)
+{
+	*t = sigma_event_time(ev, NULL, who->now);
+	if (d->clock_wall == 0 || *t > d->clock)
+		d->clock = *t;
+	d->clock_wall = who->now;   /* the clock runs on from the latest arrival */
+	return detector_advance(d, st, who, *t, 0, window, stats, e);
+}
+
+/* The alerts of the IOC hits in d: repeats fold per indicator and host (no user). */
+static int record_iocs(struct detector *d, struct store *st, const struct actor *who,
+		       const struct alert_input *base, int64_t window,
+		       struct intake_stats *stats, struct err *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < d->nioc && !rc; i++) {
+		struct alert_input in = *base;
+		char rule[IOC_VALUE_MAX + 32], title[IOC_VALUE_MAX + 32];
+
+		snprintf(rule, sizeof(rule), "ioc:%s:%s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		snprintf(title, sizeof(title), "IOC hit: %s %s", ioc_type_name(d->ioc_hits[i].type),
+			 d->ioc_hits[i].value);
+		in.source = "ioc";
+		in.rule_id = rule;
+		in.title = title;
+		in.level = "high";
+		in.user = "";
+		rc = record(st, who, &in, window, stats, e);
+	}
+	return rc;
 }
 
 int detector_event(struct detector *d, struct store *st, const struct actor *who,
 		   const struct event *ev, int64_t window, struct intake_stats *stats,
 		   struct err *e)
 {
-	char host[256], user[256], ip[64], proc[1024], corr_title[1024];
+	char host[256], user[256], ip[64], proc[1024];
+	struct alert_input base;
+	int64_t t = 0;
 	int rc = 0;
 
+	if (d->corr && sigma_ruleset_deferred(d->rs) &&
+	    (rc = detector_time(d, st, who, ev, window, &t, stats, e)) != 0)
+		return rc;
 	d->nhits = d->nmatches = d->nfired = d->nioc = 0;
 	if (sigma_match(d->rs, d->scratch, ev, on_match, d) != 0)
 		return err_set(e, ERR_INTERNAL, "matching failed");
@@ -197,8 +364,8 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 		return 0;
 	if (d->corr && d->nhits) {
 		/* The event's own time orders the stream; its arrival when it has none. */
-		int64_t t = sigma_event_time(ev, NULL, who->now);
-
+		if (!sigma_ruleset_deferred(d->rs))
+			t = sigma_event_time(ev, NULL, who->now);
 		for (size_t i = 0; i < d->nhits; i++)
 			if (sigma_correlate_feed(d->rs, d->corr, d->hits[i], ev, t, on_fire, d))
 				return err_set(e, ERR_NOMEM, "out of memory");
@@ -207,86 +374,58 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 	entity(ev, user_fields, user, sizeof(user));
 	entity(ev, ip_fields, ip, sizeof(ip));
 	entity(ev, process_fields, proc, sizeof(proc));
+	memset(&base, 0, sizeof(base));
+	base.source = "sigma";
+	base.host = host;
+	base.user = user;
+	base.ip = ip;
+	base.process = proc;
+	base.event = ev->raw;
+	base.event_len = ev->raw_len;
 	/* Base matches, then the correlations they completed (source 'sigma' too). */
-	for (size_t i = 0; i < d->nhits + d->nfired && !rc; i++) {
-		const struct sigma_rule *r = i < d->nhits ? d->hits[i] : d->fired[i - d->nhits];
-		struct alert_input in;
-		enum alert_outcome outcome = ALERT_CREATED;
+	for (size_t i = 0; i < d->nhits && !rc; i++) {
+		const struct sigma_rule *r = d->hits[i];
+		struct alert_input in = base;
 
 		if (!sigma_rule_generates(r))
 			continue;
-
-		memset(&in, 0, sizeof(in));
-		in.source = "sigma";
 		in.rule_id = sigma_rule_id(r);
 		in.title = sigma_rule_title(r);
-		/* A correlation's alert names its group ("TargetUserName=bob"). */
-		if (i >= d->nhits && d->fired_group[i - d->nhits][0]) {
-			snprintf(corr_title, sizeof(corr_title), "%s (%s)", in.title ? in.title : in.rule_id,
-				 d->fired_group[i - d->nhits]);
-			in.title = corr_title;
-		}
 		in.level = sigma_rule_level(r);
 		in.tags = sigma_rule_tags(r);
-		in.host = host;
-		in.user = user;
-		in.ip = ip;
-		in.process = proc;
-		in.event = ev->raw;
-		in.event_len = ev->raw_len;
-		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
-		if (rc)
-			break;
-		if (outcome == ALERT_CREATED)
-			stats->created++;
-		else if (outcome == ALERT_DEDUPLICATED)
-			stats->deduplicated++;
-		else
-			stats->suppressed++;
+		rc = record(st, who, &in, window, stats, e);
 	}
-	/*
-	 * An IOC hit is an alert of its own "rule", the indicator: repeats fold
-	 * per indicator and host (the user is left out of the group key).
-	 */
-	for (size_t i = 0; i < d->nioc && !rc; i++) {
-		struct alert_input in;
-		enum alert_outcome outcome = ALERT_CREATED;
-		char rule[IOC_VALUE_MAX + 32], title[IOC_VALUE_MAX + 32];
-
-		snprintf(rule, sizeof(rule), "ioc:%s:%s", ioc_type_name(d->ioc_hits[i].type),
-			 d->ioc_hits[i].value);
-		snprintf(title, sizeof(title), "IOC hit: %s %s", ioc_type_name(d->ioc_hits[i].type),
-			 d->ioc_hits[i].value);
-		memset(&in, 0, sizeof(in));
-		in.source = "ioc";
-		in.rule_id = rule;
-		in.title = title;
-		in.level = "high";
-		in.host = host;
-		in.user = "";
-		in.ip = ip;
-		in.process = proc;
-		in.event = ev->raw;
-		in.event_len = ev->raw_len;
-		rc = alert_record(st, who, &in, window, NULL, &outcome, e);
-		if (rc)
-			break;
-		if (outcome == ALERT_CREATED)
-			stats->created++;
-		else if (outcome == ALERT_DEDUPLICATED)
-			stats->deduplicated++;
-		else
-			stats->suppressed++;
-	}
+	if (!rc)
+		rc = record_fired(d, st, who, &base, window, stats, e);
+	/* An IOC hit is an alert of its own "rule", the indicator. */
+	if (!rc)
+		rc = record_iocs(d, st, who, &base, window, stats, e);
 	return rc;
 }
 
 /* The queue */
 
-struct item {
-	char *text;
-	size_t len;
+/*
+ * The text of queued events: a request's body copied once for all its
+ * events (or one syslog message), freed when the worker is done with the
+ * last of them. Only the worker (and intake_free) drops references.
+ */
+struct chunk {
+	size_t refs;
+	char text[];
 };
+
+struct item {
+	const char *text;   /* inside chunk */
+	size_t len;
+	struct chunk *chunk;
+};
+
+static void item_done(struct item *it)
+{
+	if (--it->chunk->refs == 0)
+		free(it->chunk);
+}
 
 struct intake {
 	pthread_mutex_t lock;
@@ -307,9 +446,11 @@ struct intake {
 	int64_t window;
 	enum event_profile profile;
 	unsigned delay_ms;
+	int ticking;                /* the rules have deferred correlations */
 };
 
 #define BATCH_MAX 256
+#define TICK_MS 1000 /* how often windows close by the clock while no event comes */
 
 static void pause_ms(unsigned ms)
 {
@@ -317,6 +458,17 @@ static void pause_ms(unsigned ms)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+/* Add st to the shared counters (under the lock). */
+static void stats_add(struct intake_stats *to, const struct intake_stats *st)
+{
+	to->events += st->events;
+	to->matches += st->matches;
+	to->created += st->created;
+	to->deduplicated += st->deduplicated;
+	to->suppressed += st->suppressed;
+	to->failed += st->failed;
 }
 
 /* Decode and match a batch of events in one transaction. */
@@ -341,7 +493,7 @@ static void work_batch(struct intake *in, struct item *batch, size_t n, struct e
 			st.failed++;
 			log_warn("intake: event dropped: %s", err_msg(&e));
 		}
-		free(batch[i].text);
+		item_done(&batch[i]);
 	}
 	if (tx) {
 		err_clear(&e);
@@ -352,15 +504,50 @@ static void work_batch(struct intake *in, struct item *batch, size_t n, struct e
 		}
 	}
 	pthread_mutex_lock(&in->lock);
-	in->stats.events += st.events;
-	in->stats.matches += st.matches;
-	in->stats.created += st.created;
-	in->stats.deduplicated += st.deduplicated;
-	in->stats.suppressed += st.suppressed;
-	in->stats.failed += st.failed;
+	stats_add(&in->stats, &st);
 	in->inflight -= n;
 	pthread_cond_broadcast(&in->room);
 	pthread_mutex_unlock(&in->lock);
+}
+
+/* No event for a while: deferred correlation windows close by the clock. */
+static void work_tick(struct intake *in)
+{
+	struct intake_stats st;
+	struct err e;
+
+	memset(&st, 0, sizeof(st));
+	err_clear(&e);
+	in->actor.now = time_now();
+	if (detector_tick(in->det, in->st, &in->actor, in->window, &st, &e) != 0)
+		log_warn("intake: closing correlation windows: %s", err_msg(&e));
+	pthread_mutex_lock(&in->lock);
+	stats_add(&in->stats, &st);
+	pthread_mutex_unlock(&in->lock);
+}
+
+/*
+ * Wait (holding the lock) for events or stop; with deferred correlations,
+ * wake every TICK_MS to close their windows while no event comes.
+ */
+static void wait_more(struct intake *in)
+{
+	while (in->count == 0 && !in->stopping) {
+		struct timespec ts;
+
+		if (!in->ticking) {
+			pthread_cond_wait(&in->more, &in->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += TICK_MS / 1000;
+		if (pthread_cond_timedwait(&in->more, &in->lock, &ts) == ETIMEDOUT &&
+		    in->count == 0 && !in->stopping) {
+			pthread_mutex_unlock(&in->lock);
+			work_tick(in);
+			pthread_mutex_lock(&in->lock);
+		}
+	}
 }
 
 static void *worker_main(void *arg)
@@ -374,8 +561,7 @@ static void *worker_main(void *arg)
 		size_t n = 0;
 
 		pthread_mutex_lock(&in->lock);
-		while (in->count == 0 && !in->stopping)
-			pthread_cond_wait(&in->more, &in->lock);
+		wait_more(in);
 		if (in->count == 0 && in->stopping) {
 			pthread_mutex_unlock(&in->lock);
 			break;
@@ -396,7 +582,7 @@ static void *worker_main(void *arg)
 static void intake_free(struct intake *in)
 {
 	for (size_t i = 0; i < in->count; i++)
-		free(in->ring[(in->head + i) % in->max].text);
+		item_done(&in->ring[(in->head + i) % in->max]);
 	free(in->ring);
 	detector_free(in->det);
 	store_close(in->st);
@@ -467,6 +653,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 		actor_system(&in->actor, in->tz);
 		rc = load_watchlists(in, e);
 	}
+	in->ticking = !rc && detector_deferred(in->det);
 	if (!rc && pthread_create(&in->worker, NULL, worker_main, in) != 0)
 		rc = err_set(e, ERR_INTERNAL, "cannot start the detection worker");
 	if (rc) {
@@ -480,7 +667,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 	return 0;
 }
 
-/* Collects the spans of the objects of a body. */
+/* Collects the spans of the objects of a body (offsets into it). */
 struct spans {
 	struct item *items;
 	size_t n, cap;
@@ -491,10 +678,8 @@ static int on_span(void *ctx, const struct event *ev, size_t index, size_t offse
 		   struct err *err)
 {
 	struct spans *sp = ctx;
-	char *copy;
 
 	(void)index;
-	(void)offset;
 	if (sp->n == sp->cap) {
 		size_t cap = sp->cap ? sp->cap * 2 : 16;
 		struct item *grown = realloc(sp->items, cap * sizeof(*grown));
@@ -503,51 +688,76 @@ static int on_span(void *ctx, const struct event *ev, size_t index, size_t offse
 		sp->items = grown;
 		sp->cap = cap;
 	}
-	copy = malloc(ev->raw_len + 1);
-	if (!copy)
-		return err_set(err, ERR_NOMEM, "out of memory");
-	memcpy(copy, ev->raw, ev->raw_len);
-	copy[ev->raw_len] = '\0';
-	sp->items[sp->n].text = copy;
+	sp->items[sp->n].text = (const char *)(uintptr_t)offset; /* made a pointer once copied */
 	sp->items[sp->n].len = ev->raw_len;
 	sp->n++;
 	return 0;
+}
+
+/* A chunk holding text[0..len) for refs items (its text NUL-terminated), or NULL. */
+static struct chunk *chunk_new(const char *text, size_t len, size_t refs)
+{
+	struct chunk *c = malloc(sizeof(*c) + len + 1);
+
+	if (!c)
+		return NULL;
+	c->refs = refs;
+	memcpy(c->text, text, len);
+	c->text[len] = '\0';
+	return c;
+}
+
+/* Put n items at the ring's tail, all or none: 0 or ERR_BUSY (under no lock). */
+static int enqueue(struct intake *in, const struct item *items, size_t n, struct err *e)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&in->lock);
+	if (in->stopping) {
+		rc = err_set(e, ERR_BUSY, "the server is stopping");
+	} else if (in->count + in->inflight + n > in->max) {
+		rc = err_set(e, ERR_BUSY, "the event queue is full (%zu of %zu): retry later",
+			     in->count + in->inflight, in->max);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			in->ring[(in->head + in->count + i) % in->max] = items[i];
+		/* The worker waits only on an empty queue: wake it then. */
+		if (in->count == 0)
+			pthread_cond_signal(&in->more);
+		in->count += n;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return rc;
 }
 
 int intake_submit(struct intake *in, const char *body, size_t len, size_t *accepted,
 		  struct err *e)
 {
 	struct spans sp = { NULL, 0, 0, body };
+	struct chunk *c = NULL;
 	struct event ev;
 	size_t n = 0;
 	int rc;
 
 	*accepted = 0;
 	event_init(&ev);
-	rc = scan_buffer("body", body, len, PROFILE_FLAT, &ev, on_span, &sp, &n, e);
+	/* Checked only (no fields built): the worker decodes each event. */
+	rc = scan_buffer("body", body, len, PROFILE_CHECK, &ev, on_span, &sp, &n, e);
 	event_release(&ev);
 	if (!rc && sp.n > in->max)
 		rc = err_set(e, ERR_TOOLONG, "%zu events in one request, more than the queue holds "
 			     "(%zu): send fewer at a time", sp.n, in->max);
-	if (!rc) {
-		pthread_mutex_lock(&in->lock);
-		if (in->stopping) {
-			rc = err_set(e, ERR_BUSY, "the server is stopping");
-		} else if (in->count + in->inflight + sp.n > in->max) {
-			rc = err_set(e, ERR_BUSY, "the event queue is full (%zu of %zu): retry later",
-				     in->count + in->inflight, in->max);
-		} else {
-			for (size_t i = 0; i < sp.n; i++)
-				in->ring[(in->head + in->count + i) % in->max] = sp.items[i];
-			in->count += sp.n;
-			*accepted = sp.n;
-			pthread_cond_signal(&in->more);
-		}
-		pthread_mutex_unlock(&in->lock);
+	/* One copy of the body for all its events, freed with the last of them. */
+	if (!rc && sp.n && !(c = chunk_new(body, len, sp.n)))
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < sp.n; i++) {
+		sp.items[i].text = c->text + (uintptr_t)sp.items[i].text;
+		sp.items[i].chunk = c;
 	}
+	if (!rc && sp.n && !(rc = enqueue(in, sp.items, sp.n, e)))
+		*accepted = sp.n;
 	if (rc)
-		for (size_t i = 0; i < sp.n; i++)
-			free(sp.items[i].text);
+		free(c);
 	free(sp.items);
 	return rc;
 }
@@ -555,27 +765,16 @@ int intake_submit(struct intake *in, const char *body, size_t len, size_t *accep
 int intake_offer(struct intake *in, const char *text, size_t len, struct err *e)
 {
 	struct item it;
-	int rc = 0;
+	int rc;
 
-	it.text = malloc(len + 1);
-	if (!it.text)
+	it.chunk = chunk_new(text, len, 1);
+	if (!it.chunk)
 		return err_set(e, ERR_NOMEM, "out of memory");
-	memcpy(it.text, text, len);
-	it.text[len] = '\0';
+	it.text = it.chunk->text;
 	it.len = len;
-	pthread_mutex_lock(&in->lock);
-	if (in->stopping) {
-		rc = err_set(e, ERR_BUSY, "the server is stopping");
-	} else if (in->count + in->inflight >= in->max) {
-		rc = err_set(e, ERR_BUSY, "the event queue is full (%zu)", in->max);
-	} else {
-		in->ring[(in->head + in->count) % in->max] = it;
-		in->count++;
-		pthread_cond_signal(&in->more);
-	}
-	pthread_mutex_unlock(&in->lock);
+	rc = enqueue(in, &it, 1, e);
 	if (rc)
-		free(it.text);
+		free(it.chunk);
 	return rc;
 }
 

@@ -69,6 +69,22 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 		   const struct event *ev, int64_t window, struct intake_stats *stats,
 		   struct err *e);
 
+/*
+ * Correlations decided when their window closes (sigma.h, deferred): the
+ * stream's time is the latest event's (its own time, else its arrival).
+ * detector_tick moves it on by the time passed since that event arrived
+ * (who->now), so that windows close and fire without further events;
+ * detector_flush closes every open window (the end of a stream, as in
+ * `irdesk ingest`). Each firing is an alert like detector_event's, with no
+ * entities and {"correlation", "group", "window_end"} as its event.
+ */
+/* Whether d has such correlations (then a server calls detector_tick while idle). */
+int detector_deferred(const struct detector *d);
+int detector_tick(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		  struct intake_stats *stats, struct err *e);
+int detector_flush(struct detector *d, struct store *st, const struct actor *who, int64_t window,
+		   struct intake_stats *stats, struct err *e);
+
 /* The queue and its worker, for the server. */
 struct intake;
 

@@ -403,6 +403,9 @@ static int norm_filename(const char *s, size_t len, char *out, size_t n)
 {
 	size_t b = basename_at(s, len);
 
+	/* Blanks after the last separator go, as around any value (so that it normalises to itself). */
+	while (b < len && (s[b] == ' ' || s[b] == '\t'))
+		b++;
 	if (b == len || len - b >= n)
 		return -1;
 	for (size_t i = b; i < len; i++)

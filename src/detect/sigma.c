@@ -815,6 +815,7 @@ int sigma_corr_resolve(struct sigma_ruleset *rs)
 		if (c->kind != RK_CORRELATION || !k)
 			continue;
 		k->ordinal = ord++;
+		rs->ndeferred += k->deferred;
 		k->refs = calloc(k->nrules + 1, sizeof(*k->refs));
 		if (!k->refs)
 			return ERR_NOMEM;
@@ -834,6 +835,12 @@ int sigma_corr_resolve(struct sigma_ruleset *rs)
 		}
 	}
 	rs->ncorr = ord;
+	rs->corr_rules = calloc(ord + 1, sizeof(*rs->corr_rules));
+	if (!rs->corr_rules)
+		return ERR_NOMEM;
+	for (struct sigma_rule *c = rs->first; c; c = c->next)
+		if (c->kind == RK_CORRELATION && c->corr)
+			rs->corr_rules[c->corr->ordinal] = c;
 	/* Only the outermost correlation surfaces, unless one says generate. */
 	for (struct sigma_rule *r = rs->first; r; r = r->next) {
 		r->silent = r->ncorr_refs > 0;
@@ -857,6 +864,9 @@ void sigma_corr_unresolve(struct sigma_ruleset *rs)
 		}
 	}
 	rs->ncorr = 0;
+	rs->ndeferred = 0;
+	free(rs->corr_rules);
+	rs->corr_rules = NULL;
 }
 
 int sigma_rule_generates(const struct sigma_rule *r)
@@ -878,6 +888,7 @@ struct cgroup {
 	uint64_t hash;
 	char *key;                       /* the values, each ended by '\x1f' */
 	int64_t last;                    /* the latest match's time */
+	int64_t open;                    /* deferred: when its window opened (the first match) */
 	struct centry *e;                /* event_count, value_*: matches in the window */
 	size_t n, cap;
 	int64_t *at;                     /* temporal: per position, the latest match's time;
@@ -890,6 +901,7 @@ struct ctab {
 	struct cgroup **b;
 	size_t nb, n;
 	struct cgroup *newest, *oldest;
+	int64_t next_close;              /* deferred: no window of tb ends before this */
 };
 
 struct sigma_corr_state {
@@ -897,7 +909,7 @@ struct sigma_corr_state {
 	size_t ntabs;
 	size_t max_groups;
 	uint64_t evicted, dropped, serial;
-	struct buf key, text;
+	struct buf key, text, closing;
 };
 
 int sigma_corr_state_new(size_t max_groups, struct sigma_corr_state **out, struct err *e)
@@ -910,6 +922,7 @@ int sigma_corr_state_new(size_t max_groups, struct sigma_corr_state **out, struc
 	st->max_groups = max_groups ? max_groups : SIGMA_CORR_GROUPS_DEFAULT;
 	buf_init(&st->key, 0);
 	buf_init(&st->text, 0);
+	buf_init(&st->closing, 0);
 	*out = st;
 	return 0;
 }
@@ -936,8 +949,8 @@ static void group_free(struct cgroup *g)
 	free(g);
 }
 
-/* Take g out of tb (its chain and its order) and free it. */
-static void group_remove(struct ctab *tb, struct cgroup *g)
+/* Take g out of tb (its chain and its order); the caller frees it. */
+static void group_unlink(struct ctab *tb, struct cgroup *g)
 {
 	struct cgroup **pp = &tb->b[g->hash & (tb->nb - 1)];
 
@@ -953,6 +966,11 @@ static void group_remove(struct ctab *tb, struct cgroup *g)
 	else
 		tb->oldest = g->newer;
 	tb->n--;
+}
+
+static void group_remove(struct ctab *tb, struct cgroup *g)
+{
+	group_unlink(tb, g);
 	group_free(g);
 }
 
@@ -968,6 +986,7 @@ void sigma_corr_state_free(struct sigma_corr_state *st)
 	free(st->tabs);
 	buf_release(&st->key);
 	buf_release(&st->text);
+	buf_release(&st->closing);
 	free(st);
 }
 
@@ -1061,6 +1080,7 @@ static struct cgroup *group_get(struct sigma_corr_state *st, struct ctab *tb, co
 		return NULL;
 	g->hash = h;
 	g->last = CORR_NONE;
+	g->open = CORR_NONE;
 	g->key = malloc(klen + 1);
 	if (g->key)
 		memcpy(g->key, key, klen + 1);
@@ -1124,6 +1144,18 @@ static int corr_holds(const struct scorr *k, double v)
 	return num_holds(k->cop, v, k->cval) && (!k->has2 || num_holds(k->cop2, v, k->cval2));
 }
 
+/* The count, distinct values, sum or average of g's matches (not temporal). */
+static double group_value(const struct scorr *k, const struct cgroup *g)
+{
+	double sum = 0;
+
+	if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT)
+		return (double)g->n;
+	for (size_t i = 0; i < g->n; i++)
+		sum += g->e[i].num;
+	return k->type == CT_VALUE_SUM || g->n == 0 ? sum : sum / (double)g->n;
+}
+
 /* Drop g's matches older than cutoff (value_count keeps one entry per value). */
 static void entries_expire(struct cgroup *g, int64_t cutoff)
 {
@@ -1169,9 +1201,9 @@ static int group_add(struct sigma_corr_state *st, const struct scorr *k, struct 
 		     size_t pos, const struct sigma_rule *matched, const struct event *ev,
 		     int64_t t, double *v)
 {
-	int64_t cutoff = t - k->timespan;
+	/* A deferred window keeps every match until it closes. */
+	int64_t cutoff = k->deferred ? CORR_NONE : t - k->timespan;
 	const struct event_field *f = NULL;
-	double sum = 0;
 
 	if (k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED) {
 		size_t seen = 0;
@@ -1234,13 +1266,7 @@ static int group_add(struct sigma_corr_state *st, const struct scorr *k, struct 
 			return 0;
 	}
 	g->n++;
-	if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT) {
-		*v = (double)g->n;
-		return 1;
-	}
-	for (size_t i = 0; i < g->n; i++)
-		sum += g->e[i].num;
-	*v = k->type == CT_VALUE_SUM ? sum : sum / (double)g->n;
+	*v = group_value(k, g);
 	return 1;
 }
 
@@ -1256,6 +1282,131 @@ static void group_text(struct buf *out, const struct scorr *k, const char *key)
 		buf_addf(out, "%s%s=%.*s", i ? ", " : "", k->group_by[i], (int)(end - key), key);
 		key = end + 1;
 	}
+}
+
+/* When a deferred window opened at open closes: timespan later (saturating). */
+static int64_t window_end(const struct scorr *k, int64_t open)
+{
+	return open > INT64_MAX - k->timespan ? INT64_MAX : open + k->timespan;
+}
+
+static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+		const struct sigma_rule *matched, const struct event *ev, int64_t t,
+		sigma_fire_fn on_fire, void *ctx, int depth);
+
+/*
+ * Decide the closed window of g (taken out of its table) of correlation c:
+ * when its condition holds, fire at the window's end and feed the firing
+ * to the correlations that refer to c, as an event made of the group-by
+ * values. Frees g. 0 or ERR_NOMEM.
+ */
+static int group_close(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+		       const struct sigma_rule *c, struct cgroup *g, sigma_fire_fn on_fire,
+		       void *ctx)
+{
+	const struct scorr *k = c->corr;
+	int64_t end = window_end(k, g->open);
+	struct event ev;
+	const char *p;
+	int rc = 0;
+
+	/* A value_count window whose matches all lacked the field holds nothing. */
+	if (g->n == 0 || !corr_holds(k, group_value(k, g)))
+		goto out;
+	group_text(&st->closing, k, g->key);
+	if (buf_error(&st->closing)) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (on_fire)
+		on_fire(ctx, c, st->closing.data, end);
+	if (!c->ncorr_refs)
+		goto out;
+	memset(&ev, 0, sizeof(ev));
+	ev.fields = calloc(k->ngroup + 1, sizeof(*ev.fields));
+	if (!ev.fields) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	p = g->key;
+	for (size_t j = 0; j < k->ngroup; j++) {
+		const char *sep = strchr(p, '\x1f');
+		struct event_field *f = &ev.fields[ev.n++];
+
+		f->name = k->group_by[j];
+		f->name_len = strlen(f->name);
+		f->hash = event_name_hash(f->name, f->name_len);
+		f->value = p;
+		f->value_len = sep ? (size_t)(sep - p) : strlen(p);
+		p = sep ? sep + 1 : p + f->value_len;
+	}
+	rc = feed(rs, st, c, &ev, end, on_fire, ctx, 1);
+	free(ev.fields);
+out:
+	group_free(g);
+	return rc;
+}
+
+/*
+ * One pass of corr_advance over the tables; *closed counts the windows
+ * closed. Expired groups leave their tables before any fires, so that the
+ * firings' chains may change the tables freely.
+ */
+static int advance_pass(const struct sigma_ruleset *rs, struct sigma_corr_state *st, int64_t now,
+			sigma_fire_fn on_fire, void *ctx, size_t *nclosed)
+{
+	int all = now == INT64_MAX, rc = 0;
+
+	for (size_t i = 0; i < st->ntabs && i < rs->ncorr; i++) {
+		const struct sigma_rule *c = rs->corr_rules[i];
+		struct ctab *tb = &st->tabs[i];
+		struct cgroup *closed = NULL, *g, *older;
+
+		if (!c || !c->corr->deferred || tb->n == 0 || (!all && tb->next_close >= now))
+			continue;
+		tb->next_close = INT64_MAX;
+		for (g = tb->newest; g; g = older) {
+			int64_t end = window_end(c->corr, g->open);
+
+			older = g->older;
+			if (end < now || all) {
+				group_unlink(tb, g);
+				g->next = closed;
+				closed = g;
+				(*nclosed)++;
+			} else if (end < tb->next_close) {
+				tb->next_close = end;
+			}
+		}
+		/* Oldest first: the list was built from the newest. */
+		for (g = closed; g; g = older) {
+			older = g->next;
+			if (!rc)
+				rc = group_close(rs, st, c, g, on_fire, ctx);
+			else
+				group_free(g);
+		}
+	}
+	return rc;
+}
+
+/*
+ * Close the windows of deferred correlations that ended before now (all
+ * of them for INT64_MAX). A chain's firing may open a window in a table
+ * already passed (one that ends before now too): passes repeat until one
+ * closes nothing, at most as deep as chains go.
+ */
+static int corr_advance(const struct sigma_ruleset *rs, struct sigma_corr_state *st, int64_t now,
+			sigma_fire_fn on_fire, void *ctx)
+{
+	for (int pass = 0; pass < CORR_DEPTH_MAX; pass++) {
+		size_t nclosed = 0;
+		int rc = advance_pass(rs, st, now, on_fire, ctx, &nclosed);
+
+		if (rc || nclosed == 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
@@ -1285,16 +1436,22 @@ static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
 		}
 		if (buf_error(&st->key))
 			return ERR_NOMEM;
-		g = group_get(st, tb, st->key.data, st->key.len, t - k->timespan, k->nrules, temporal);
+		g = group_get(st, tb, st->key.data, st->key.len,
+			      k->deferred ? CORR_NONE : t - k->timespan, k->nrules, temporal);
 		if (!g)
 			return ERR_NOMEM;
 		group_touch(tb, g);
 		if (g->last == CORR_NONE || t > g->last)
 			g->last = t;
+		if (k->deferred && g->open == CORR_NONE) {
+			g->open = t;
+			if (window_end(k, t) < tb->next_close)
+				tb->next_close = window_end(k, t);
+		}
 		rc = group_add(st, k, g, matched->corr_refs[i].pos, matched, ev, t, &v);
 		if (rc < 0)
 			return rc;
-		if (rc == 0 || !corr_holds(k, v))
+		if (rc == 0 || k->deferred || !corr_holds(k, v))
 			continue;
 		/* Fired: the window starts again, so that one burst gives one firing. */
 		group_text(&st->text, k, g->key);
@@ -1309,25 +1466,65 @@ static int feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
 	return 0;
 }
 
+/* A table per correlation of rs in st: 0 or ERR_NOMEM. */
+static int tabs_ensure(const struct sigma_ruleset *rs, struct sigma_corr_state *st)
+{
+	struct ctab *v;
+
+	if (st->ntabs >= rs->ncorr)
+		return 0;
+	v = realloc(st->tabs, rs->ncorr * sizeof(*v));
+	if (!v)
+		return ERR_NOMEM;
+	memset(v + st->ntabs, 0, (rs->ncorr - st->ntabs) * sizeof(*v));
+	for (size_t i = st->ntabs; i < rs->ncorr; i++)
+		v[i].next_close = INT64_MAX;
+	st->tabs = v;
+	st->ntabs = rs->ncorr;
+	return 0;
+}
+
 int sigma_correlate_feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
 			 const struct sigma_rule *matched, const struct event *ev, int64_t event_time,
 			 sigma_fire_fn on_fire, void *ctx)
 {
+	int rc;
+
 	if (!rs->compiled)
 		return ERR_INVALID;
 	if (!matched->ncorr_refs)
 		return 0;
-	if (st->ntabs < rs->ncorr) {
-		struct ctab *v = realloc(st->tabs, rs->ncorr * sizeof(*v));
-
-		if (!v)
-			return ERR_NOMEM;
-		memset(v + st->ntabs, 0, (rs->ncorr - st->ntabs) * sizeof(*v));
-		st->tabs = v;
-		st->ntabs = rs->ncorr;
-	}
+	if ((rc = tabs_ensure(rs, st)) != 0)
+		return rc;
+	if (rs->ndeferred && (rc = corr_advance(rs, st, event_time, on_fire, ctx)) != 0)
+		return rc;
 	st->serial++;
 	return feed(rs, st, matched, ev, event_time, on_fire, ctx, 0);
+}
+
+int sigma_correlate_advance(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			    int64_t now, sigma_fire_fn on_fire, void *ctx)
+{
+	int rc;
+
+	if (!rs->compiled)
+		return ERR_INVALID;
+	if (!rs->ndeferred)
+		return 0;
+	if ((rc = tabs_ensure(rs, st)) != 0)
+		return rc;
+	return corr_advance(rs, st, now, on_fire, ctx);
+}
+
+int sigma_correlate_flush(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			  sigma_fire_fn on_fire, void *ctx)
+{
+	return sigma_correlate_advance(rs, st, INT64_MAX, on_fire, ctx);
+}
+
+int sigma_ruleset_deferred(const struct sigma_ruleset *rs)
+{
+	return rs->ndeferred > 0;
 }
 
 int sigma_ruleset_correlations(const struct sigma_ruleset *rs)

@@ -103,6 +103,18 @@ const char *const *sigma_rule_tags(const struct sigma_rule *r);
  * order. When a correlation's condition holds, it fires once and its
  * group's window starts again. value_percentile rules load but are not
  * evaluated.
+ *
+ * A condition with an upper bound (lt or lte, alone or with gt/gte) on an
+ * event_count, value_count or value_sum is deferred: it can only be
+ * decided when the window closes. Such a group's window opens at its first
+ * match (a window without matches never exists, so "lt: 3" means one or
+ * two) and closes timespan seconds later; every match in between counts,
+ * and the one after it opens the next window. A closed window whose
+ * condition holds fires with the window's end as its time. Windows close
+ * as the stream's time moves past their end (sigma_correlate_feed,
+ * sigma_correlate_advance) and all at once at its end
+ * (sigma_correlate_flush). value_avg is compared on every match, whatever
+ * its bounds.
  */
 struct sigma_corr_state;
 
@@ -115,7 +127,7 @@ void sigma_corr_state_free(struct sigma_corr_state *st);
 /*
  * A correlation fired: corr is the correlation rule, group its group-by
  * values as "name=value, ..." (valid during the call), time the time of
- * the match that completed it.
+ * the match that completed it, or the end of a deferred window that closed.
  */
 typedef void (*sigma_fire_fn)(void *ctx, const struct sigma_rule *corr, const char *group,
 			      int64_t time);
@@ -132,6 +144,23 @@ typedef void (*sigma_fire_fn)(void *ctx, const struct sigma_rule *corr, const ch
 int sigma_correlate_feed(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
 			 const struct sigma_rule *matched, const struct event *ev, int64_t event_time,
 			 sigma_fire_fn on_fire, void *ctx);
+
+/*
+ * Move the stream's time to now (the latest event's time, or a clock
+ * while no event comes): deferred windows that ended before now close,
+ * and those whose condition holds fire through on_fire (in the order
+ * their groups were last used, oldest first), fed in turn to chains. Call
+ * it for every event, matching or not, before sigma_match, so that a
+ * window closes on the first event past its end. 0, ERR_NOMEM, or
+ * ERR_INVALID when rs is not compiled.
+ */
+int sigma_correlate_advance(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			    int64_t now, sigma_fire_fn on_fire, void *ctx);
+/* The end of the stream: close every deferred window, as sigma_correlate_advance. */
+int sigma_correlate_flush(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			  sigma_fire_fn on_fire, void *ctx);
+/* Whether rs (compiled) has a deferred correlation (the caller needs the time of every event). */
+int sigma_ruleset_deferred(const struct sigma_ruleset *rs);
 
 /* Groups held now, groups evicted and matches dropped (a group's cap) so far. */
 void sigma_corr_stats(const struct sigma_corr_state *st, size_t *groups, uint64_t *evicted,

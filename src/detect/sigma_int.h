@@ -112,6 +112,7 @@ struct scorr {
 	int has2;
 	const char *field;        /* value_count and value_* */
 	int generate;
+	int deferred;             /* decided when a window closes (an upper bound on a count or sum) */
 	const char **alias_names; /* aliases: names, each with per-rule field */
 	size_t naliases;
 	struct salias *aliases;   /* the same aliases with their per-rule fields */
@@ -215,6 +216,8 @@ struct sigma_ruleset {
 	size_t max_plan;                   /* the most entries of any plan */
 	unsigned compile_gen;              /* bumped by every compile (scratches follow it) */
 	size_t ncorr;                      /* loaded correlation rules (ordinals 0..ncorr) */
+	struct sigma_rule **corr_rules;    /* after compile: the correlations by ordinal */
+	size_t ndeferred;                  /* of those, decided when a window closes */
 };
 
 /*

@@ -982,9 +982,19 @@ static int compile_correlation(struct rbuild *b, const struct ynode *c, struct s
 		}
 		if (!nops)
 			return reject(b, "correlation: condition needs gt, gte, lt, lte or eq");
-		if (upper_only(k->cop) && (!k->has2 || upper_only(k->cop2)))
-			return reject(b, "correlation: a condition of only lt/lte (at most N) is decided "
-				      "when the window closes, which is not evaluated; give gt, gte or eq");
+		/*
+		 * An upper bound on a count or sum that only grows is decided when
+		 * the window closes (see sigma.h); an average is compared on each match.
+		 */
+		if (upper_only(k->cop) || (k->has2 && upper_only(k->cop2))) {
+			if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT ||
+			    k->type == CT_VALUE_SUM)
+				k->deferred = 1;
+			else if (k->type != CT_VALUE_AVG && upper_only(k->cop) &&
+				 (!k->has2 || upper_only(k->cop2)))
+				return reject(b, "correlation: %s with only lt/lte (at most N rules "
+					      "seen) is not evaluated; give gt, gte or eq", types[t]);
+		}
 	} else if (k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED) {
 		k->cop = N_GTE;   /* all referenced rules */
 		k->cval = (double)k->nrules;

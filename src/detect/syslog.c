@@ -270,18 +270,19 @@ static int has_field(const struct event *ev, const char *name)
 	return event_find(ev, name, strlen(name), event_name_hash(name, strlen(name)), &pos) != NULL;
 }
 
-/* MSG is a JSON object: it, with host and app added unless it has them. */
-static int json_payload(const struct syslog_msg *m, struct buf *out)
+/*
+ * MSG is a JSON object: it, with host and app added unless it has them.
+ * ev is scratch space for decoding it (reused from message to message).
+ */
+static int json_payload(const struct syslog_msg *m, struct buf *out, struct event *ev)
 {
-	struct event ev;
 	struct err e;
 	size_t end = m->msg_len;
 	int ok;
 
-	event_init(&ev);
 	err_clear(&e);
 	ok = m->msg_len > 0 && m->msg[0] == '{' &&
-	     event_decode(&ev, m->msg, m->msg_len, PROFILE_FLAT, &e) == 0;
+	     event_decode(ev, m->msg, m->msg_len, PROFILE_FLAT, &e) == 0;
 	if (ok) {
 		size_t i = 1;
 		int first;
@@ -293,26 +294,27 @@ static int json_payload(const struct syslog_msg *m, struct buf *out)
 			end--;
 		if (!first)
 			buf_add(out, m->msg, end - 1);
-		if (m->host && !has_field(&ev, "host"))
+		if (m->host && !has_field(ev, "host"))
 			add_member(out, &first, "host", m->host, m->host_len);
-		if (m->app && !has_field(&ev, "app"))
+		if (m->app && !has_field(ev, "app"))
 			add_member(out, &first, "app", m->app, m->app_len);
 		if (first)
 			buf_addch(out, '{');
 		buf_addch(out, '}');
 	}
-	event_release(&ev);
 	return ok;
 }
 
-int syslog_to_json(const char *data, size_t len, struct buf *out, struct err *e)
+/* syslog_to_json with ev as the scratch space of a JSON payload's decode. */
+static int to_json(const char *data, size_t len, struct buf *out, struct event *ev,
+		   struct err *e)
 {
 	struct syslog_msg m;
 	int first = 1, rc;
 
 	if ((rc = syslog_parse(data, len, &m, e)))
 		return rc;
-	if (json_payload(&m, out))
+	if (json_payload(&m, out, ev))
 		return buf_error(out) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
 	add_member(out, &first, "Computer", m.host, m.host_len);
 	add_member(out, &first, "host", m.host, m.host_len);
@@ -327,6 +329,17 @@ int syslog_to_json(const char *data, size_t len, struct buf *out, struct err *e)
 	add_number(out, &first, "syslog_format", m.format);
 	buf_addch(out, '}');
 	return buf_error(out) ? err_set(e, ERR_NOMEM, "out of memory") : 0;
+}
+
+int syslog_to_json(const char *data, size_t len, struct buf *out, struct err *e)
+{
+	struct event ev;
+	int rc;
+
+	event_init(&ev);
+	rc = to_json(data, len, out, &ev, e);
+	event_release(&ev);
+	return rc;
 }
 
 int syslog_event(struct event *ev, struct buf *json, const char *data, size_t len,
@@ -458,15 +471,34 @@ static void count(struct syslog_server *s, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Parse one message and queue it: 0, ERR_BUSY (queue full) or ERR_PARSE (counted). */
-static int deliver(struct syslog_server *s, struct buf *json, const char *msg, size_t len)
+/* What a reading thread reuses from message to message. */
+struct relay {
+	struct buf json;
+	struct event ev;
+};
+
+static void relay_init(struct relay *r)
 {
+	buf_init(&r->json, 0);
+	event_init(&r->ev);
+}
+
+static void relay_release(struct relay *r)
+{
+	buf_release(&r->json);
+	event_release(&r->ev);
+}
+
+/* Parse one message and queue it: 0, ERR_BUSY (queue full) or ERR_PARSE (counted). */
+static int deliver(struct syslog_server *s, struct relay *r, const char *msg, size_t len)
+{
+	struct buf *json = &r->json;
 	struct err e;
 	int rc;
 
 	err_clear(&e);
 	buf_reset(json);
-	rc = syslog_to_json(msg, len, json, &e);
+	rc = to_json(msg, len, json, &r->ev, &e);
 	if (rc) {
 		count(s, &s->stats.malformed, 1);
 		log_debug("syslog: message dropped: %s", err_msg(&e));
@@ -483,9 +515,10 @@ static int stopped(struct syslog_server *s, struct pollfd *p)
 static void *udp_main(void *arg)
 {
 	struct syslog_server *s = arg;
-	struct buf json = BUF_INIT;
+	struct relay r;
 	char *dgram = malloc(SYSLOG_MSG_MAX + 1);
 
+	relay_init(&r);
 	if (!dgram) {
 		log_error("syslog: out of memory");
 		return NULL;
@@ -514,12 +547,12 @@ static void *udp_main(void *arg)
 		while (len > 0 && (dgram[len - 1] == '\n' || dgram[len - 1] == '\r' ||
 				   dgram[len - 1] == '\0'))
 			len--;
-		rc = deliver(s, &json, dgram, len);
+		rc = deliver(s, &r, dgram, len);
 		if (rc == ERR_BUSY)
 			count(s, &s->stats.udp_dropped, 1);
 	}
 	free(dgram);
-	buf_release(&json);
+	relay_release(&r);
 	return NULL;
 }
 
@@ -540,59 +573,81 @@ static void conn_close(struct syslog_server *s, struct conn *c)
  * a frame waits for room (kept in c->pend_*), 0 when all are taken, -1
  * when c is to be closed (end of stream, or a stream that cannot be framed).
  */
-static int conn_drain(struct syslog_server *s, struct conn *c, struct buf *json)
+/*
+ * Queue the frames read on c: 0 (wants more), 1 (the queue is full: the
+ * frame waits as pending), -1 (close c). The frames used go from the
+ * buffer at once at the end, not one by one.
+ */
+static int conn_drain(struct syslog_server *s, struct conn *c, struct relay *r)
 {
+	size_t base = 0;
+	uint64_t received = 0, truncated = 0, oversize = 0;
+	int rc;
+
 	for (;;) {
-		enum syslog_frame_result r = SYSLOG_FRAME;
+		enum syslog_frame_result fr = SYSLOG_FRAME;
 		size_t used, off = 0, mlen = 0;
 
 		if (c->pending) {
 			off = c->pend_off;
 			mlen = c->pend_len;
 			used = c->pend_used;
-			r = c->pend_trunc ? SYSLOG_TRUNCATED : SYSLOG_FRAME;
+			fr = c->pend_trunc ? SYSLOG_TRUNCATED : SYSLOG_FRAME;
 		} else {
-			r = syslog_frame(&c->fr, c->buf, c->len, c->eof, &used, &off, &mlen);
+			fr = syslog_frame(&c->fr, c->buf + base, c->len - base, c->eof, &used, &off,
+					  &mlen);
 		}
-		if (r == SYSLOG_FRAME || r == SYSLOG_TRUNCATED) {
-			if (deliver(s, json, c->buf + off, mlen) == ERR_BUSY) {
+		if (fr == SYSLOG_FRAME || fr == SYSLOG_TRUNCATED) {
+			if (deliver(s, r, c->buf + base + off, mlen) == ERR_BUSY) {
+				/* Offsets from base, which becomes the buffer's start below. */
 				c->pending = 1;
 				c->pend_off = off;
 				c->pend_len = mlen;
 				c->pend_used = used;
-				c->pend_trunc = r == SYSLOG_TRUNCATED;
-				return 1;
+				c->pend_trunc = fr == SYSLOG_TRUNCATED;
+				rc = 1;
+				break;
 			}
 			c->pending = 0;
-			count(s, &s->stats.tcp_received, 1);
-			if (r == SYSLOG_TRUNCATED)
-				count(s, &s->stats.truncated, 1);
-		} else if (r == SYSLOG_DROPPED) {
-			count(s, &s->stats.oversize, 1);
-		} else if (r == SYSLOG_BAD) {
+			received++;
+			truncated += fr == SYSLOG_TRUNCATED;
+		} else if (fr == SYSLOG_DROPPED) {
+			oversize++;
+		} else if (fr == SYSLOG_BAD) {
 			count(s, &s->stats.malformed, 1);
 			log_warn("syslog: closing a TCP connection that cannot be framed");
-			c->len = 0;
-			return -1;
+			c->len = base = 0;
+			rc = -1;
+			break;
 		}
-		if (used) {
-			memmove(c->buf, c->buf + used, c->len - used);
-			c->len -= used;
+		base += used;
+		if (fr == SYSLOG_MORE) {
+			rc = c->eof ? -1 : 0;
+			break;
 		}
-		if (r == SYSLOG_MORE)
-			return c->eof ? -1 : 0;
 	}
+	if (base) {
+		memmove(c->buf, c->buf + base, c->len - base);
+		c->len -= base;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->stats.tcp_received += received;
+	s->stats.truncated += truncated;
+	s->stats.oversize += oversize;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 static void *tcp_main(void *arg)
 {
 	struct syslog_server *s = arg;
-	struct buf json = BUF_INIT;
+	struct relay r;
 	struct conn *conns = calloc((size_t)s->max_conns, sizeof(*conns));
 	struct pollfd *p = calloc((size_t)s->max_conns + 2, sizeof(*p));
 	int *idx = calloc((size_t)s->max_conns + 2, sizeof(*idx));
 	int nconns = 0;
 
+	relay_init(&r);
 	if (!conns || !p || !idx) {
 		log_error("syslog: out of memory");
 		goto out;
@@ -610,7 +665,7 @@ static void *tcp_main(void *arg)
 
 			if (c->fd < 0)
 				continue;
-			rc = conn_drain(s, c, &json);
+			rc = conn_drain(s, c, &r);
 			if (rc < 0) {
 				conn_close(s, c);
 				nconns--;
@@ -688,7 +743,7 @@ out:
 	free(conns);
 	free(p);
 	free(idx);
-	buf_release(&json);
+	relay_release(&r);
 	return NULL;
 }
 

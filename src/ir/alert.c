@@ -228,8 +228,11 @@ static int record_tx(struct store *st, const struct alert_input *in, int64_t see
 		goto out;
 	}
 
-	/* The group key: rule, host and user. */
-	buf_addf(&key, "%s\n%s\n%s", in->rule_id, low[0], low[1]);
+	/* The group key: rule, host and user; a correlation's own group-by values. */
+	if (in->group_key && *in->group_key)
+		buf_addf(&key, "%s\ngroup\n%s", in->rule_id, in->group_key);
+	else
+		buf_addf(&key, "%s\n%s\n%s", in->rule_id, low[0], low[1]);
 	if (buf_error(&key)) {
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
@@ -269,8 +272,8 @@ static int record_tx(struct store *st, const struct alert_input *in, int64_t see
 	phase = killchain_tags_phase(in->tags);
 	rc = store_prepare(st, "INSERT INTO alerts (source, rule_id, title, level, tags, phase, host, "
 			       "username, ip, process, dedup_key, occurrences, first_seen, last_seen, "
-			       "status, event, event_truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, "
-			       "?, ?, 'new', ?, ?) RETURNING id", &s, e);
+			       "status, event, event_truncated, group_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+			       "?, ?, ?, 1, ?, ?, 'new', ?, ?, ?) RETURNING id", &s, e);
 	if (rc)
 		goto out;
 	stmt_bind_text(s, 1, in->source ? in->source : "sigma");
@@ -289,6 +292,7 @@ static int record_tx(struct store *st, const struct alert_input *in, int64_t see
 	stmt_bind_int(s, 13, seen);
 	stmt_bind_text(s, 14, ev.data);
 	stmt_bind_int(s, 15, in->event && in->event_len > ALERT_EVENT_MAX);
+	stmt_bind_text(s, 16, in->group_key ? in->group_key : "");
 	rc = stmt_int_result(s, id, e);
 	*outcome = ALERT_CREATED;
 out:
@@ -338,7 +342,8 @@ int alert_record(struct store *st, const struct actor *who, const struct alert_i
 #define ALERT_COLUMNS                                                                      \
 	"a.id, a.source, a.rule_id, a.title, a.level, a.tags, a.phase, a.host, a.username, "  \
 	"a.ip, a.process, a.occurrences, a.first_seen, a.last_seen, a.status, a.reason, "     \
-	"i.hid, a.triaged_by, a.triaged_at, a.event_truncated, a.event, a.incident_id "       \
+	"i.hid, a.triaged_by, a.triaged_at, a.event_truncated, a.event, a.incident_id, "      \
+	"a.group_key "                                                                        \
 	"FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id "
 
 static json_t *alert_from_row(struct stmt *s, int with_event)
@@ -369,6 +374,7 @@ static json_t *alert_from_row(struct stmt *s, int with_event)
 	json_set_str_nonempty(o, "incident", stmt_text(s, 16));
 	json_set_str_nonempty(o, "triaged_by", stmt_text(s, 17));
 	json_set_time(o, "triaged_at", stmt_int(s, 18));
+	json_set_str_nonempty(o, "group_key", stmt_text(s, 22));
 	if (with_event) {
 		const char *ev = stmt_text(s, 20);
 		json_t *v = NULL;
@@ -404,6 +410,8 @@ int alert_list(struct store *st, const struct actor *who, const struct alert_fil
 	if (f->level && !in_names(level_names, f->level))
 		return err_set(e, ERR_INVALID, "level: unknown '%.40s' (one of: " ALERT_LEVELS ")",
 			       f->level);
+	if (f->group_key && (rc = utf8_check_text("group_key", f->group_key, 1000, 0, e)))
+		return rc;
 	if (f->incident &&
 	    (rc = incident_resolve(st, who, f->incident, ACT_INCIDENT_READ, &inc, canon, e)))
 		return rc;
@@ -414,6 +422,8 @@ int alert_list(struct store *st, const struct actor *who, const struct alert_fil
 		buf_adds(&sql, " AND a.level = ?");
 	if (f->rule)
 		buf_adds(&sql, " AND a.rule_id = ?");
+	if (f->group_key)
+		buf_adds(&sql, " AND a.group_key = ?");
 	if (f->incident)
 		buf_adds(&sql, " AND a.incident_id = ?");
 	if (f->before > 0)
@@ -433,6 +443,8 @@ int alert_list(struct store *st, const struct actor *who, const struct alert_fil
 		stmt_bind_text(s, idx++, f->level);
 	if (f->rule)
 		stmt_bind_text(s, idx++, f->rule);
+	if (f->group_key)
+		stmt_bind_text(s, idx++, f->group_key);
 	if (f->incident)
 		stmt_bind_int(s, idx++, inc);
 	if (f->before > 0)

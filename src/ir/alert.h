@@ -78,6 +78,9 @@ struct alert_input {
 	const char *event;             /* the matched event's JSON text, or NULL */
 	size_t event_len;
 	int64_t seen_at;               /* when it was seen (0: the actor's now) */
+	const char *group_key;         /* a correlation's group-by values ("User=bob, ..."):
+					  its repeats fold per rule and group key, not host
+					  and user; NULL or "" for other alerts */
 };
 
 /* What alert_record did with a match. */
@@ -99,6 +102,7 @@ struct alert_filter {
 	const char *status;    /* one of ALERT_STATUSES, or NULL: any */
 	const char *level;     /* one of ALERT_LEVELS, or NULL */
 	const char *rule;      /* a rule id, or NULL */
+	const char *group_key; /* a correlation's group key, exactly, or NULL */
 	const char *incident;  /* an incident id (IR-...), or NULL */
 	int64_t before;        /* only alerts with an id below this (0: from the newest) */
 	int limit;             /* 0: 50; at most 1000 */

@@ -714,9 +714,14 @@ static void load_files(struct loader *l, struct cfile *files, size_t n)
 	c->sheets = sheets;
 	check_whole(l, types);
 	check_steps(l, c->common_steps, c->ncommon_steps, "common.yaml");
-	for (size_t i = 0; i < c->ntypes; i++)
-		if (types[i].key)
-			check_steps(l, types[i].steps, types[i].nsteps, types[i].key);
+	for (size_t i = 0; i < c->ntypes; i++) {
+		if (!types[i].key)
+			continue;
+		check_steps(l, types[i].steps, types[i].nsteps, types[i].key);
+		if (c->ncommon_steps + types[i].nsteps > CATALOG_MAX_STEPS)
+			problem(l, 0, "%zu common and %zu own steps: a playbook has at most %d",
+				c->ncommon_steps, types[i].nsteps, CATALOG_MAX_STEPS);
+	}
 }
 
 int catalog_load(const char *dir, struct catalog **out, struct buf *problems, struct err *e)

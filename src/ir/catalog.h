@@ -58,6 +58,10 @@ struct catalog_item {
 	const char *builtin;        /* an incident field holding the value, or NULL */
 };
 
+/* Steps in one playbook (common.yaml's and a type's together); more is a
+ * catalog problem. */
+#define CATALOG_MAX_STEPS 256
+
 struct catalog_step {
 	const char *key;
 	const char *phase;          /* a state name: triage .. post_incident */

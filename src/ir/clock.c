@@ -6,6 +6,7 @@
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
+#include "ir/role.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -229,7 +230,7 @@ static json_t *config_to_json(const struct clock_config *cfg)
 
 static int admin_only(const struct actor *who, struct err *e)
 {
-	if (who->role != ROLE_ADMIN || who->external)
+	if (!role_may(who->role, ACT_SETTINGS) || who->external)
 		return err_set(e, ERR_DENIED, "only an administrator may change notification settings");
 	return 0;
 }
@@ -247,35 +248,43 @@ int clock_config_json(struct store *st, const struct actor *who, json_t **out, s
 	return rc;
 }
 
-int clock_config_set(struct store *st, const struct actor *who, const char *key,
-		     const char *value, struct err *e)
+static int setting_write(struct store *st, const struct actor *who, const char *key,
+			 const char *value, struct err *e)
+{
+	struct stmt *s;
+	int rc = store_prepare(st, "INSERT INTO notify_settings (key, value, updated_at) "
+				   "VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+				   "value = excluded.value, updated_at = excluded.updated_at", &s, e);
+
+	if (rc)
+		return rc;
+	stmt_bind_text(s, 1, key);
+	stmt_bind_text(s, 2, value);
+	stmt_bind_int(s, 3, who->now);
+	return stmt_exec(s, e);
+}
+
+int clock_config_set_many(struct store *st, const struct actor *who, const char *const *keys,
+			  const char *const *values, size_t n, struct err *e)
 {
 	struct clock_config before, after;
-	const struct setting *set;
 	json_t *jb = NULL, *ja = NULL;
-	struct stmt *s;
 	int rc;
 
 	if ((rc = admin_only(who, e)))
 		return rc;
-	if (!(set = setting_find(key, e)))
-		return ERR_INVALID;
 	if ((rc = clock_config_load(st, &before, e)))
 		return rc;
 	after = before;
-	if ((rc = setting_apply(set, value, &after, e)))
-		return rc;
-	if ((rc = store_begin(st, e)))
-		return rc;
-	rc = store_prepare(st, "INSERT INTO notify_settings (key, value, updated_at) VALUES (?, ?, ?) "
-			       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-			       "updated_at = excluded.updated_at", &s, e);
-	if (!rc) {
-		stmt_bind_text(s, 1, key);
-		stmt_bind_text(s, 2, value);
-		stmt_bind_int(s, 3, who->now);
-		rc = stmt_exec(s, e);
+	/* Every value is checked before anything is written. */
+	for (size_t i = 0; !rc && i < n; i++) {
+		const struct setting *set = setting_find(keys[i], e);
+		rc = set ? setting_apply(set, values[i], &after, e) : ERR_INVALID;
 	}
+	if (rc || (rc = store_begin(st, e)))
+		return rc;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = setting_write(st, who, keys[i], values[i], e);
 	jb = config_to_json(&before);
 	ja = config_to_json(&after);
 	if (!rc)
@@ -287,6 +296,12 @@ int clock_config_set(struct store *st, const struct actor *who, const char *key,
 	json_decref(jb);
 	json_decref(ja);
 	return rc;
+}
+
+int clock_config_set(struct store *st, const struct actor *who, const char *key,
+		     const char *value, struct err *e)
+{
+	return clock_config_set_many(st, who, &key, &value, 1, e);
 }
 
 /* Columns of a breach row with its incident and the earliest notifications. */

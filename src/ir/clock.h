@@ -91,6 +91,10 @@ int clock_config_load(struct store *st, struct clock_config *cfg, struct err *e)
  */
 int clock_config_set(struct store *st, const struct actor *who, const char *key,
 		     const char *value, struct err *e);
+/* Set n settings together: all are checked first; one bad value changes
+ * nothing. One audit row. */
+int clock_config_set_many(struct store *st, const struct actor *who, const char *const *keys,
+			  const char *const *values, size_t n, struct err *e);
 /* The settings as a JSON object (admin only). */
 int clock_config_json(struct store *st, const struct actor *who, json_t **out, struct err *e);
 

@@ -1114,6 +1114,61 @@ int evidence_hold(struct store *st, const struct actor *who, const char *target,
 	return rc ? rc : hold_incident(st, who, canon, on, reason, out, e);
 }
 
+/* ---- Retention. ---- */
+
+/* A time the item's JSON holds (UTC text written by json_set_time). */
+static int64_t item_time(const struct item *it, const char *key)
+{
+	int64_t t = 0;
+	const char *v = json_str(it->json, key);
+
+	if (v)
+		time_parse(v, NULL, 0, &t, NULL);
+	return t;
+}
+
+int evidence_retain(struct store *st, const struct actor *who, int64_t id, const char *until,
+		    const char *reason, json_t **out, struct err *e)
+{
+	struct item_change ch = { "UPDATE evidence SET retain_until = ? WHERE id = ?", NULL, 0, 1 };
+	struct entry en = { "retention", { NULL, NULL, reason }, NULL, NULL };
+	char before[TIME_STR_MAX], after[TIME_STR_MAX], detail[2 * TIME_STR_MAX + 8];
+	struct item it;
+	int64_t old;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if ((rc = item_live(st, who, id, ACT_EVIDENCE_WRITE, &it, e)))
+		return rc;
+	if (!until || !*until)
+		rc = err_set(e, ERR_INVALID, "retain_until: required");
+	else if ((rc = time_parse(until, who->tz, who->now, &ch.num, e)))
+		err_prefix(e, "retain_until");
+	else if (!reason || !*reason)
+		rc = err_set(e, ERR_INVALID, "reason: required");
+	else
+		rc = utf8_check_text("reason", reason, EVIDENCE_TEXT_MAX, 1, e);
+	old = item_time(&it, "retain_until");
+	if (!rc && ch.num < item_time(&it, "acquired_at"))
+		rc = err_set(e, ERR_INVALID, "retain_until: before acquired_at");
+	else if (!rc && ch.num == old)
+		rc = err_set(e, ERR_CONFLICT, "evidence %lld is already kept until %s", (long long)id,
+			     json_str(it.json, "retain_until"));
+	/* Keeping longer is a write; keeping shorter brings deletion nearer. */
+	else if (!rc && ch.num < old)
+		rc = authz_incident(st, who, ACT_EVIDENCE_DELETE, it.incident_id, it.hid, e);
+	if (rc) {
+		item_release(&it);
+		return rc;
+	}
+	time_format_utc(old, before);
+	time_format_utc(ch.num, after);
+	snprintf(detail, sizeof(detail), "%s → %s", before, after);
+	en.detail = detail;
+	return entry_commit(st, who, &it, &ch, &en, out, e);
+}
+
 /* ---- Deleting. ---- */
 
 static int content_users(struct store *st, const char *sha, int64_t *n, struct err *e)

@@ -145,6 +145,15 @@ int evidence_hold(struct store *st, const struct actor *who, const char *target,
 		  const char *reason, json_t **out, struct err *e);
 
 /*
+ * Keep item id until the time until (time_parse input) for reason (both
+ * required): later takes ACT_EVIDENCE_WRITE, earlier ACT_EVIDENCE_DELETE;
+ * never before its acquisition; the same date is ERR_CONFLICT. A custody
+ * entry "retention" records old → new and the reason.
+ */
+int evidence_retain(struct store *st, const struct actor *who, int64_t id, const char *until,
+		    const char *reason, json_t **out, struct err *e);
+
+/*
  * Delete item id (ACT_EVIDENCE_DELETE, a reason required): refused with
  * ERR_CONFLICT while a legal hold applies. The record stays with who, when
  * and why, plus a custody entry, a timeline entry and an audit row; the

@@ -1461,10 +1461,11 @@ int incident_list(struct store *st, const struct actor *who, const struct incide
 		rc = err_set(e, rc, "too many filters");
 		goto out;
 	}
-	/* The created and updated sorts walk an index and stop at the limit. */
+	/* The created, updated and priority sorts walk an index and stop at the limit. */
 	if (f->text && *f->text &&
 	    (rc = add_text_filter(st, f->text, f->sort == SORT_CREATED_DESC ||
-				  f->sort == SORT_CREATED_ASC || f->sort == SORT_UPDATED_DESC,
+				  f->sort == SORT_CREATED_ASC || f->sort == SORT_UPDATED_DESC ||
+				  f->sort == SORT_PRIORITY,
 				  &sql, &b, e)))
 		goto out;
 	if (f->after_id && (f->sort == SORT_CREATED_DESC || f->sort == SORT_CREATED_ASC)) {
@@ -1480,8 +1481,8 @@ int incident_list(struct store *st, const struct actor *who, const struct incide
 	case SORT_CREATED_ASC: buf_adds(&sql, " ORDER BY i.created_at, i.id"); break;
 	case SORT_UPDATED_DESC: buf_adds(&sql, " ORDER BY i.updated_at DESC, i.id DESC"); break;
 	case SORT_PRIORITY:
-		buf_adds(&sql, " ORDER BY CASE WHEN i.priority IS NULL THEN 1 ELSE 0 END, i.priority, "
-			       "i.created_at DESC, i.id DESC");
+		/* Unprioritised last; the order of index incidents_priority_walk (0012). */
+		buf_adds(&sql, " ORDER BY (i.priority IS NULL), i.priority, i.created_at DESC, i.id DESC");
 		break;
 	case SORT_STATE:
 		buf_adds(&sql, " ORDER BY CASE i.state");

@@ -194,7 +194,7 @@ int mailsettings_show(struct mailsettings *ms, struct store *st, const struct ac
 	int rc;
 
 	*out = NULL;
-	if ((rc = authz_check(who, ACT_MAIL_SETTINGS, e)) ||
+	if ((rc = authz_check(who, ACT_SETTINGS, e)) ||
 	    (rc = saved(st, &version, &text, &meta, e)))
 		return rc;
 	src = version ? "store" : ms && ms->file_text ? "file" : "defaults";
@@ -271,7 +271,7 @@ int mailsettings_save(struct store *st, const struct actor *who, const char *jso
 
 	if (out)
 		*out = NULL;
-	if ((rc = authz_check(who, ACT_MAIL_SETTINGS, e)) || (rc = validate(json, n, &root, e)))
+	if ((rc = authz_check(who, ACT_SETTINGS, e)) || (rc = validate(json, n, &root, e)))
 		return rc;
 	json_dump_buf(root, 0, &text);
 	if ((rc = store_begin(st, e)))

@@ -46,7 +46,7 @@ const struct mail_config *mailcfg_of(const struct mailcfg_hold *hold);
 void mailsettings_release(struct mailsettings *ms, struct mailcfg_hold *hold);
 
 /*
- * The settings in force (ACT_MAIL_SETTINGS) as {"source": "store", "file"
+ * The settings in force (ACT_SETTINGS) as {"source": "store", "file"
  * or "defaults", "version", "updated_by", "updated_at", "config": {...}}.
  * ms may be NULL (the CLI without a file): then only the store counts.
  */
@@ -54,7 +54,7 @@ int mailsettings_show(struct mailsettings *ms, struct store *st, const struct ac
 		      json_t **out, struct err *e);
 
 /*
- * Save the JSON text json[0..n) as the settings (ACT_MAIL_SETTINGS):
+ * Save the JSON text json[0..n) as the settings (ACT_SETTINGS):
  * checked by the file's loader (mail_config_parse) plus limits (domains
  * valid and at most MAILSET_LIST_MAX, at most MAILSET_EXECS_MAX executives
  * with valid e-mail addresses), stored with the version one higher,

@@ -162,7 +162,8 @@ static int insert_notification(struct store *st, const struct actor *who, int64_
 	stmt_bind_int(s, 10, who->now);
 	if ((rc = stmt_int_result(s, id, e)))
 		return rc;
-	buf_addf(&line, "Notification (%s, %s) to %s", n->kind, n->channel, recipient);
+	/* Timeline text is stored once for every reader: both languages, as reminders. */
+	buf_addf(&line, "通知 / Notification (%s, %s) to %s", n->kind, n->channel, recipient);
 	if (n->subject && *n->subject)
 		buf_addf(&line, ": %s", n->subject);
 	rc = timeline_append(st, who, incident_id, TLK_COMMUNICATION, at, line.data, NULL, e);

@@ -63,7 +63,7 @@ enum role {
 	X(NOTIFY_RECORD, notify_record, "record notifications sent for incidents")   \
 	X(OBSERVABLE_EDIT, observable_edit, "add, change and remove observables")   \
 	X(LESSONS_EDIT, lessons_edit, "write lessons learned and follow-up actions") \
-	X(MAIL_SETTINGS, mail_settings, "read and change the reported-mail analysis settings")
+	X(SETTINGS, settings, "change the organisation's settings (regulatory clocks, reported mail)")
 
 enum action {
 #define X(N, n, d) ACT_##N,

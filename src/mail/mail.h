@@ -54,6 +54,7 @@ struct mail_attachment {
 /* A parsed message: what the checks read. Everything is UTF-8. */
 struct mail_msg {
 	char *from_name, *from_addr;   /* From display name and address ("" when none) */
+	char from_local[65];           /* the From mailbox name as written (case kept) */
 	char *reply_to;                /* first Reply-To address or "" */
 	char *return_path;             /* Return-Path address or "" */
 	char *sender;                  /* Sender address or "" */
@@ -61,8 +62,10 @@ struct mail_msg {
 	int from_count;                /* addresses in From (phishing lists several) */
 	int threaded;                  /* has In-Reply-To or References */
 	int report;                    /* a delivery report (multipart/report, bounce sender) */
+	int null_sender;               /* Return-Path: <> (reports and automatic replies) */
 	char *subject, *message_id, *date, *list_id;
 	int list_headers;              /* List-Id, List-Post, Mailing-List or Precedence: list */
+	int unsubscribe;               /* has List-Unsubscribe */
 	struct strv auth_results;      /* Authentication-Results values, top first */
 	struct strv received_spf;      /* Received-SPF values, top first */
 	struct strv received;          /* Received values, top first */
@@ -121,6 +124,10 @@ struct mail_config {
 	struct strv shorteners;
 	struct strv tenants;        /* free cloud-tenant sender domains (onmicrosoft.com ...) */
 	struct strv brands;         /* lines "brand [domain...]" from data/mail/brands.txt */
+	struct strv risky_tlds;     /* top-level domains registered in bulk for fraud ("xyz", "top") */
+	struct strv role_names;     /* company functions in display names ("billing team", "サポート") */
+	struct strv charge_words;   /* a charge, order or renewal one is told of ("auto-renew") */
+	struct strv unsubscribe_words; /* how bulk mail offers to opt out ("unsubscribe", "配信停止") */
 };
 
 enum mail_phrase_kind {
@@ -215,6 +222,7 @@ struct mail_result {
 	size_t nreasons;
 	enum mail_verdict verdict;
 	int score;
+	char *folded;   /* subject and body text, NFKC + case fold, spaces collapsed (or NULL) */
 };
 
 /* Append a reason (detail printf-style). */
@@ -222,6 +230,16 @@ void mail_reason_add(struct mail_result *r, const char *code, enum mail_group g,
 		     int strong, int bec, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Run every signal over r->msg, r->auth and r->iocs. */
 void mail_signals_run(struct mail_result *r, const struct mail_config *c);
+/* The signals of bulk fraud (mail_bulk.c); list: mail from a mailing list. */
+void mail_bulk_checks(struct mail_result *r, const struct mail_config *c, int list);
+/* 1 when host is one of suffixes or under one of them. */
+int mail_host_under(const char *host, const struct strv *suffixes);
+/* 1 when hosts a and b have the same registrable domain. */
+int mail_same_reg(const char *a, const char *b);
+/* 1 when needle occurs in hay with no letter or digit right before or after it. */
+int mail_has_word(const char *hay, const char *needle);
+/* 1 for a delivery report or a mail from a mailer daemon or postmaster. */
+int mail_is_bounce(const struct mail_msg *m);
 
 /*
  * Analyse the raw message data[0..n) with configuration c into r (zeroed

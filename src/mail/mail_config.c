@@ -62,6 +62,14 @@ static void load_list(struct mail_config *c, const char *file)
 				cur = &c->shorteners;
 			else if (!strcmp(line, "[tenants]"))
 				cur = &c->tenants;
+			else if (!strcmp(line, "[tlds]"))
+				cur = &c->risky_tlds;
+			else if (!strcmp(line, "[role_names]"))
+				cur = &c->role_names;
+			else if (!strcmp(line, "[charge]"))
+				cur = &c->charge_words;
+			else if (!strcmp(line, "[unsubscribe]"))
+				cur = &c->unsubscribe_words;
 			continue;
 		}
 		if (cur) {
@@ -238,6 +246,10 @@ void mail_config_free(struct mail_config *c)
 	strv_release(&c->shorteners);
 	strv_release(&c->tenants);
 	strv_release(&c->brands);
+	strv_release(&c->risky_tlds);
+	strv_release(&c->role_names);
+	strv_release(&c->charge_words);
+	strv_release(&c->unsubscribe_words);
 	for (int i = 0; i < PHRASE__COUNT; i++)
 		strv_release(&c->phrases[i]);
 	for (size_t i = 0; i < c->nexecs; i++) {

@@ -20,6 +20,14 @@ static void refang(const char *s, size_t n, struct buf *out)
 		{ "hXXp://", "http://" }, { "fxp://", "ftp://" },
 	};
 	for (size_t i = 0; i < n;) {
+		/* Copy up to the next byte that can start a defanged form. */
+		size_t run = 0;
+		while (i + run < n && !(s[i + run] && strchr("[({hHfF", s[i + run])))
+			run++;
+		buf_add(out, s + i, run);
+		i += run;
+		if (i >= n)
+			break;
 		size_t k;
 		for (k = 0; k < sizeof(rep) / sizeof(rep[0]); k++) {
 			size_t l = strlen(rep[k].from);
@@ -170,7 +178,7 @@ static void scan_text(struct mail_iocs *io, const char *s, size_t n)
 		/* e-mail addresses */
 		if (*q == '@' && q > p && q + 1 < end) {
 			const unsigned char *a = q, *b = q + 1;
-			while (a > p && (isalnum(a[-1]) || strchr("._%+-", a[-1])))
+			while (a > p && a[-1] && (isalnum(a[-1]) || strchr("._%+-", a[-1])))
 				a--;
 			while (b < end && (isalnum(*b) || *b == '.' || *b == '-'))
 				b++;
@@ -180,7 +188,7 @@ static void scan_text(struct mail_iocs *io, const char *s, size_t n)
 				char *addr = strndup((const char *)a, (size_t)(b - a));
 				for (char *c = addr; c && *c; c++)
 					*c = (char)tolower((unsigned char)*c);
-				if (addr) {
+				if (addr && strchr(addr, '@')) {
 					strv_add_unique(&io->emails, addr);
 					add_domain(io, strchr(addr, '@') + 1);
 				}

@@ -151,6 +151,20 @@ const char *mail_addr_domain(const char *addr)
 	return at ? at + 1 : (addr ? addr : "");
 }
 
+/*
+ * 0 when the ASCII name item cannot have the registrable domain reg (it
+ * does not end with it): saves the libpsl look-up for most of a list.
+ */
+static int may_end_with(const char *item, const char *reg)
+{
+	size_t il = strlen(item), rl = strlen(reg);
+
+	for (size_t i = 0; i < il; i++)
+		if ((unsigned char)item[i] >= 0x80)
+			return 1; /* IDN: compared in its ASCII form */
+	return il >= rl && !strcasecmp(item + il - rl, reg) && (il == rl || item[il - rl - 1] == '.');
+}
+
 int mail_domain_in(const char *addr_or_domain, const struct strv *list)
 {
 	const char *d = mail_addr_domain(addr_or_domain);
@@ -162,7 +176,7 @@ int mail_domain_in(const char *addr_or_domain, const struct strv *list)
 	for (size_t i = 0; i < list->n && !found; i++) {
 		if (!strcasecmp(list->v[i], d))
 			found = 1;
-		else if (r) {
+		else if (r && may_end_with(list->v[i], r)) {
 			char *lr = mail_registrable(list->v[i]);
 			found = lr && !strcmp(lr, r);
 			free(lr);

@@ -857,6 +857,10 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 		if (!strcasecmp(name, "From") && !m->from_addr) {
 			split_address(raw, &m->from_name, &m->from_addr);
 			m->from_count = count_addresses(raw);
+			const char *w = *m->from_addr ? strcasestr(raw, m->from_addr) : NULL;
+			if (w)
+				snprintf(m->from_local, sizeof(m->from_local), "%.*s",
+					 (int)strcspn(m->from_addr, "@"), w);
 		} else if (!strcasecmp(name, "In-Reply-To") || !strcasecmp(name, "References")) {
 			m->threaded = 1;
 		} else if (!strcasecmp(name, "Content-Type") && strcasestr(raw, "multipart/report")) {
@@ -867,6 +871,7 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 			split_address(raw, &dummy, &m->reply_to);
 		} else if (!strcasecmp(name, "Return-Path") && !m->return_path) {
 			split_address(raw, &dummy, &m->return_path);
+			m->null_sender = !*m->return_path && strstr(raw, "<>") != NULL;
 		} else if (!strcasecmp(name, "Sender") && !m->sender) {
 			split_address(raw, &dummy, &m->sender);
 		} else if (!strcasecmp(name, "Subject")) slot = &m->subject;
@@ -877,6 +882,8 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 			 !strcasecmp(name, "X-BeenThere"))
 			/* Not List-Unsubscribe: every bulk sender adds it, lists or not. */
 			m->list_headers = 1;
+		else if (!strcasecmp(name, "List-Unsubscribe"))
+			m->unsubscribe = 1;
 		else if (!strcasecmp(name, "Precedence")) {
 			if (strcasestr(raw, "list"))
 				m->list_headers = 1;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-static int host_under(const char *host, const struct strv *suffixes)
+int mail_host_under(const char *host, const struct strv *suffixes)
 {
 	size_t hl = strlen(host);
 
@@ -26,7 +26,7 @@ static int host_under(const char *host, const struct strv *suffixes)
 	return 0;
 }
 
-static int same_reg(const char *a, const char *b)
+int mail_same_reg(const char *a, const char *b)
 {
 	char *ra = mail_registrable(a), *rb = mail_registrable(b);
 	int same = ra && rb ? !strcmp(ra, rb) : !strcasecmp(a, b);
@@ -70,7 +70,7 @@ static int in_set(const char *ext, const char *const *set)
 
 
 /* 1 when needle occurs in hay with no letter or digit right before or after it. */
-static int has_word(const char *hay, const char *needle)
+int mail_has_word(const char *hay, const char *needle)
 {
 	size_t nl = strlen(needle);
 
@@ -94,7 +94,7 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 {
 	const struct mail_msg *m = &r->msg;
 	const char *from_dom = mail_addr_domain(m->from_addr);
-	int freeish = mail_domain_in(m->from_addr, &c->freemail) || host_under(from_dom, &c->tenants);
+	int freeish = mail_domain_in(m->from_addr, &c->freemail) || mail_host_under(from_dom, &c->tenants);
 	char *reg, *name, *subj;
 
 	if (list || !*m->from_addr)
@@ -131,7 +131,9 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 		}
 		if (!bl)
 			continue;
-		int in_name = has_word(name, brand), in_subj = freeish && has_word(subj, brand);
+		/* A newsletter (List-Unsubscribe) or a reply may write about a brand in its subject. */
+		int in_name = mail_has_word(name, brand),
+		    in_subj = !m->threaded && !m->unsubscribe && mail_has_word(subj, brand);
 		if (!in_name && !in_subj)
 			continue;
 		if (strstr(reg, compact))
@@ -142,13 +144,13 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 			size_t tl = sp ? (size_t)(sp - p) : strlen(p);
 			char d[256];
 			snprintf(d, sizeof(d), "%.*s", (int)tl, p);
-			if (same_reg(d, reg))
+			if (mail_same_reg(d, reg))
 				ok = 1;
 			p = sp ? sp + 1 : p + tl;
 		}
 		if (ok)
 			break; /* the brand's own mail */
-		mail_reason_add(r, "brand_impersonation", GROUP_IDENTITY, in_name ? 25 : 20, 0, 0,
+		mail_reason_add(r, "brand_impersonation", GROUP_IDENTITY, in_name ? 25 : freeish ? 20 : 15, 0, 0,
 				"%s: names %s but the mail comes from %s", in_name ? "From: display name" : "Subject",
 				brand, from_dom);
 		break;
@@ -159,7 +161,7 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 }
 
 /* Delivery reports quote the recipient's address by nature. */
-static int is_bounce(const struct mail_msg *m)
+int mail_is_bounce(const struct mail_msg *m)
 {
 	return m->report || !strncmp(m->from_addr, "mailer-daemon@", 14) || !strncmp(m->from_addr, "postmaster@", 11) ||
 	       !strncmp(m->to_addr, "postmaster@", 11);
@@ -176,7 +178,7 @@ static void recipient_checks(struct mail_result *r, int list)
 	const char *at = strchr(m->to_addr, '@');
 	char local[128];
 
-	if (list || !at || at == m->to_addr || is_bounce(m))
+	if (list || !at || at == m->to_addr || mail_is_bounce(m))
 		return;
 	snprintf(local, sizeof(local), "%.*s", (int)(at - m->to_addr), m->to_addr);
 	char *subj = mail_fold(m->subject);
@@ -191,14 +193,14 @@ static void recipient_checks(struct mail_result *r, int list)
 	size_t gl = m->text.len < 600 ? m->text.len : 600;
 	char *head = strndup(m->text.data, gl), *greet = head ? mail_fold(head) : NULL;
 
-	if (subj && has_word(subj, m->to_addr))
+	if (subj && mail_has_word(subj, m->to_addr))
 		mail_reason_add(r, "recipient_in_subject", GROUP_CONTEXT, 25, 0, 0,
 				"Subject: names the recipient's address %s", m->to_addr);
-	else if (greet && has_word(greet, m->to_addr))
+	else if (greet && mail_has_word(greet, m->to_addr))
 		/* Weak: some real newsletters greet by address too (one group never flags). */
 		mail_reason_add(r, "recipient_in_greeting", GROUP_CONTEXT, 5, 0, 0,
 				"body: the greeting uses the recipient's address %s", m->to_addr);
-	else if (subj && strlen(local) >= 5 && has_word(subj, local))
+	else if (subj && strlen(local) >= 5 && mail_has_word(subj, local))
 		mail_reason_add(r, "recipient_in_subject", GROUP_CONTEXT, 15, 0, 0,
 				"Subject: names the recipient's mailbox %s", local);
 	free(subj);
@@ -349,7 +351,7 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 	for (size_t i = 0; i < 3; i++) {
 		const char *d = mail_addr_domain(who[i].addr);
 		const char *t;
-		if (!*who[i].addr || (i > 0 && same_reg(d, from_dom)))
+		if (!*who[i].addr || (i > 0 && mail_same_reg(d, from_dom)))
 			continue;
 		if ((t = mail_lookalike(d, &targets, &how))) {
 			mail_reason_add(r, "lookalike_domain", GROUP_IDENTITY, i == 0 ? 45 : 35, 1, 1,
@@ -410,7 +412,7 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 			while (dom[k] && k < 255 && (isalnum((unsigned char)dom[k]) || dom[k] == '.' || dom[k] == '-'))
 				k++;
 			snprintf(d, sizeof(d), "%.*s", (int)k, dom);
-			if (strchr(d, '.') && *m->from_addr && !same_reg(d, from_dom))
+			if (strchr(d, '.') && *m->from_addr && !mail_same_reg(d, from_dom))
 				mail_reason_add(r, "display_name_domain", GROUP_IDENTITY, 20, 0, 0,
 						"From: display name shows %s, the address is %s", d, m->from_addr);
 			else if (at && !strchr(d, '.') && *m->from_addr)
@@ -428,7 +430,7 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 	else if (!strchr(from_dom, '.') || from_dom[strlen(from_dom) - 1] == '.')
 		mail_reason_add(r, "invalid_from_domain", GROUP_IDENTITY, 25, 0, 0,
 				"From: %s has no valid domain", m->from_addr);
-	else if (host_under(from_dom, &c->tenants))
+	else if (mail_host_under(from_dom, &c->tenants))
 		mail_reason_add(r, "tenant_sender", GROUP_IDENTITY, 15, 0, 0,
 				"From: %s is the default domain of a free cloud-mail tenant", m->from_addr);
 	if (m->from_count > 1 && !list)
@@ -436,16 +438,16 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 				m->from_count);
 
 	/* Replies that go elsewhere. */
-	if (*m->reply_to && *m->from_addr && !list && !same_reg(mail_addr_domain(m->reply_to), from_dom)) {
+	if (*m->reply_to && *m->from_addr && !list && !mail_same_reg(mail_addr_domain(m->reply_to), from_dom)) {
 		if (mail_domain_in(m->reply_to, &c->freemail))
 			mail_reason_add(r, "reply_to_freemail", GROUP_ROUTING, 30, 1, 1,
 					"Reply-To: %s is a free-mail address, From is %s", m->reply_to, m->from_addr);
-		else
+		else if (!m->null_sender) /* reports and automatic replies take no replies */
 			mail_reason_add(r, "reply_to_mismatch", GROUP_ROUTING, 20, 0, 1,
 					"Reply-To: %s is another domain than From %s", m->reply_to, m->from_addr);
 	}
 	if (*m->return_path && *m->from_addr && !list &&
-	    !same_reg(mail_addr_domain(m->return_path), from_dom)) {
+	    !mail_same_reg(mail_addr_domain(m->return_path), from_dom)) {
 		if (mail_domain_in(m->return_path, &c->freemail) && !freemail_from)
 			mail_reason_add(r, "return_path_freemail", GROUP_ROUTING, 15, 0, 1,
 					"Return-Path: %s is a free-mail address, From is %s", m->return_path,
@@ -489,7 +491,7 @@ static void auth_checks(struct mail_result *r, int list)
 				a->dmarc[0] ? a->dmarc : "none");
 	else if (r->msg.from_addr[0] && !a->spf_aligned && !a->dkim_aligned && strcmp(a->dmarc, "pass") &&
 		 strcmp(a->dmarc, "bestguesspass") && (a->spf[0] || a->dkim[0]))
-		mail_reason_add(r, "auth_not_aligned", GROUP_AUTH, 8, 0, 0,
+		mail_reason_add(r, "auth_not_aligned", GROUP_AUTH, 10, 0, 0,
 				"Authentication-Results: neither the SPF domain (%s) nor a DKIM d= aligns with From %s",
 				a->spf_domain[0] ? a->spf_domain : "none", mail_addr_domain(r->msg.from_addr));
 }
@@ -517,18 +519,26 @@ static void language_checks(struct mail_result *r, const struct mail_config *c)
 	buf_add(&t, r->msg.text.data, r->msg.text.len > 256 * 1024 ? 256 * 1024 : r->msg.text.len);
 	char *f = mail_fold(t.data);
 	buf_release(&t);
+	if (!f)
+		return;
+	/* "View&nbsp; Document", "verify your\n account": one space between words. */
+	size_t o = 0;
+	for (size_t i = 0; f[i]; i++)
+		if (!isspace((unsigned char)f[i]) || (o && f[o - 1] != ' '))
+			f[o++] = isspace((unsigned char)f[i]) ? ' ' : f[i];
+	f[o] = '\0';
 	for (int k = 0; k < PHRASE__COUNT; k++) {
 		struct buf ev;
 		int hits = 0;
 
 		buf_init(&ev, 512);
 		for (size_t i = 0; i < c->phrases[k].n; i++) {
-			const char *ph = c->phrases[k].v[i];
-			if (!strstr(f, ph))
+			const char *ph = c->phrases[k].v[i], *first = strstr(f, ph);
+			if (!first)
 				continue;
 			/* ASCII phrases must start at a word boundary ("btc" is not in "subtcase"). */
 			int ok = 0;
-			for (const char *p = strstr(f, ph); p && !ok; p = strstr(p + 1, ph))
+			for (const char *p = first; p && !ok; p = strstr(p + 1, ph))
 				ok = p == f || !isalnum((unsigned char)ph[0]) || !isalnum((unsigned char)p[-1]);
 			if (!ok)
 				continue;
@@ -541,7 +551,8 @@ static void language_checks(struct mail_result *r, const struct mail_config *c)
 					kinds[k].bec, "subject/body: %s language (%s)", kinds[k].code, ev.data);
 		buf_release(&ev);
 	}
-	free(f);
+	free(r->folded);
+	r->folded = f; /* kept for the later checks */
 }
 
 /* Visible text that names a host, or NULL. */
@@ -579,7 +590,7 @@ static void link_checks(struct mail_result *r, const struct mail_config *c)
 		if (strncasecmp(l->href, "http", 4))
 			continue;
 		char *h = mail_url_host(l->href), *th = text_host(l->text);
-		if (h && th && !mismatch && !same_reg(h, th)) {
+		if (h && th && !mismatch && !mail_same_reg(h, th)) {
 			mismatch = 1;
 			mail_reason_add(r, "link_text_mismatch", GROUP_LINK, 25, 0, 0,
 					"link: text shows %s but goes to %s", th, h);
@@ -596,11 +607,11 @@ static void link_checks(struct mail_result *r, const struct mail_config *c)
 			ip = 1;
 			mail_reason_add(r, "link_ip_address", GROUP_LINK, 20, 0, 0, "link: %s goes to an IP address",
 					r->iocs.urls.v[i]);
-		} else if (!risky && host_under(h, &c->risky_hosts)) {
+		} else if (!risky && mail_host_under(h, &c->risky_hosts)) {
 			risky = 1;
 			mail_reason_add(r, "link_risky_hosting", GROUP_LINK, 15, 0, 0,
 					"link: %s is on a free hosting service often used for phishing pages", h);
-		} else if (!shortener && host_under(h, &c->shorteners)) {
+		} else if (!shortener && mail_host_under(h, &c->shorteners)) {
 			shortener = 1;
 			mail_reason_add(r, "link_shortener", GROUP_LINK, 8, 0, 0, "link: %s is a URL shortener", h);
 		}
@@ -612,6 +623,30 @@ static void link_checks(struct mail_result *r, const struct mail_config *c)
 		free(h);
 	}
 	strv_release(&targets);
+}
+
+/*
+ * A file name whose extension says one kind of file while Content-Type
+ * declares another kind ("invoice.pdf" as image/jpeg): made by a tool, not
+ * by a mail program. Generic declarations (application/octet-stream) never
+ * mismatch.
+ */
+static int type_mismatch(const char *ext, const char *declared)
+{
+	static const struct {
+		const char *ext, *family;
+	} kinds[] = {
+		{ "pdf", "application/pdf" }, { "doc", "application/" }, { "docx", "application/" },
+		{ "xls", "application/" }, { "xlsx", "application/" }, { "jpg", "image/" }, { "jpeg", "image/" },
+		{ "png", "image/" }, { "gif", "image/" }, { "txt", "text/" },
+	};
+
+	if (!*declared || strstr(declared, "octet-stream") || !strncmp(declared, "application/x-", 14))
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(ext, kinds[i].ext))
+			return strncmp(declared, kinds[i].family, strlen(kinds[i].family)) != 0;
+	return 0;
 }
 
 static void attachment_checks(struct mail_result *r)
@@ -652,6 +687,12 @@ static void attachment_checks(struct mail_result *r)
 		else if (!strcmp(ext, "pdf") && *a->sniffed && strcmp(a->sniffed, "pdf"))
 			mail_reason_add(r, "risky_attachment", GROUP_ATTACHMENT, 35, 1, 0,
 					"attachment: %s is named .pdf but is %s", nm, a->sniffed);
+		else if (!strcmp(ext, "rtf") || !strcmp(a->sniffed, "rtf"))
+			mail_reason_add(r, "rtf_attachment", GROUP_ATTACHMENT, 20, 0, 0,
+					"attachment: %s is an RTF document, the format of Office exploits", nm);
+		else if (type_mismatch(ext, a->declared_type))
+			mail_reason_add(r, "attachment_type_mismatch", GROUP_ATTACHMENT, 20, 0, 0,
+					"attachment: %s is declared as %s", nm, a->declared_type);
 	}
 }
 
@@ -668,4 +709,5 @@ void mail_signals_run(struct mail_result *r, const struct mail_config *c)
 	language_checks(r, c);
 	link_checks(r, c);
 	attachment_checks(r);
+	mail_bulk_checks(r, c, list);
 }

@@ -2,9 +2,10 @@
  * mail_verdict.c: from reasons to a verdict. The score is the sum of the
  * weights (language capped, since a mailbox full of invoices talks about
  * payments), at most 100. Reasons are grouped (identity, routing,
- * authentication, language, links, attachments, context) and a verdict
- * needs two groups or one strong reason, so one weak signal alone never
- * makes one. bec or phishing: whichever kind of reason weighs more.
+ * authentication, language, links, attachments, context, content) and a
+ * verdict needs two groups (or one, and faint signs in two more) or one
+ * strong reason, so one weak signal alone never makes one. bec or
+ * phishing: whichever kind of reason weighs more.
  */
 #include "mail/mail.h"
 #include "util/err.h"
@@ -53,7 +54,7 @@ const char *mail_verdict_name(enum mail_verdict v)
 
 static void decide(struct mail_result *r, const struct mail_config *c)
 {
-	int group_w[GROUP__COUNT] = { 0 }, groups = 0, strong = 0, bec = 0, other = 0, score = 0;
+	int group_w[GROUP__COUNT] = { 0 }, groups = 0, faint = 0, strong = 0, bec = 0, other = 0, score = 0;
 
 	for (size_t i = 0; i < r->nreasons; i++) {
 		const struct mail_reason *x = &r->reasons[i];
@@ -71,7 +72,12 @@ static void decide(struct mail_result *r, const struct mail_config *c)
 		/* A group counts when it says more than one faint thing. */
 		if (group_w[g] >= 10)
 			groups++;
+		if (group_w[g] >= 5)
+			faint++;
 	}
+	/* One clear group and faint signs in two more also agree. */
+	if (groups == 1 && faint >= 3)
+		groups = 2;
 	r->score = score > 100 ? 100 : score;
 	r->verdict = VERDICT_CLEAN;
 	if (groups < 2 && !strong)
@@ -106,5 +112,6 @@ void mail_result_release(struct mail_result *r)
 	for (size_t i = 0; i < r->nreasons; i++)
 		free(r->reasons[i].detail);
 	free(r->reasons);
+	free(r->folded);
 	memset(r, 0, sizeof(*r));
 }

@@ -150,6 +150,7 @@ int api_evidence_custody(struct request *rq, struct response *rs);
 int api_evidence_hold(struct request *rq, struct response *rs);
 int api_evidence_release(struct request *rq, struct response *rs);
 int api_evidence_delete(struct request *rq, struct response *rs);
+int api_evidence_retain(struct request *rq, struct response *rs);
 int api_evidence_verify(struct request *rq, struct response *rs);
 /* The item a route names (its last parameter), which under /incidents/{id}/
  * must belong to that incident: ERR_NOTFOUND otherwise. */
@@ -168,6 +169,8 @@ int api_breach_get(struct request *rq, struct response *rs);
 int api_breach_set(struct request *rq, struct response *rs);
 int api_incident_clocks(struct request *rq, struct response *rs);
 int api_clock_list(struct request *rq, struct response *rs);
+int api_clock_settings_get(struct request *rq, struct response *rs);
+int api_clock_settings_set(struct request *rq, struct response *rs);
 /* Observables and lessons learned (web/api_observable.c), metrics (web/api_metrics.c). */
 int api_observable_list(struct request *rq, struct response *rs);
 int api_observable_add(struct request *rq, struct response *rs);

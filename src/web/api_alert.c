@@ -76,11 +76,11 @@ json_t *api_intake_health(struct intake *in)
 			 "failed", (json_int_t)st.failed);
 }
 
-/* GET /api/v1/alerts?status=&level=&rule=&incident=&limit=&cursor= */
+/* GET /api/v1/alerts?status=&level=&rule=&group_key=&incident=&limit=&cursor= */
 int api_alert_list(struct request *rq, struct response *rs)
 {
 	static const char *const allowed[] = { "status", "level", "rule", "incident", "limit",
-					       "cursor", NULL };
+					       "cursor", "group_key", NULL };
 	struct alert_filter f;
 	int64_t limit, next = 0, before = 0;
 	json_t *items = NULL, *o;
@@ -94,11 +94,12 @@ int api_alert_list(struct request *rq, struct response *rs)
 	f.status = req_query(rq, "status");
 	f.level = req_query(rq, "level");
 	f.rule = req_query(rq, "rule");
+	f.group_key = req_query(rq, "group_key");
 	f.incident = req_query(rq, "incident");
 	f.limit = (int)limit;
 	f.before = before;
 	rc = alert_list(rq->st, &rq->actor, &f, &items, &next, &rq->err);
-	if (rc == ERR_INVALID) {
+	if (rc == ERR_INVALID || rc == ERR_TOOLONG) {
 		rq->err.code = ERR_USAGE; /* a filter value is the query's fault: 400 */
 		return ERR_USAGE;
 	}

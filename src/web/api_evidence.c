@@ -411,6 +411,26 @@ static int hold_common(struct request *rq, struct response *rs, int on)
 int api_evidence_hold(struct request *rq, struct response *rs) { return hold_common(rq, rs, 1); }
 int api_evidence_release(struct request *rq, struct response *rs) { return hold_common(rq, rs, 0); }
 
+/* POST /api/v1/evidence/{item}/retention {retain_until, reason} */
+int api_evidence_retain(struct request *rq, struct response *rs)
+{
+	static const char *const allowed[] = { "retain_until", "reason", NULL };
+	const char *until, *reason;
+	json_t *body, *out = NULL;
+	int64_t id;
+	int bad = 0, rc = web_evidence_item(rq, &id);
+
+	if (rc || (rc = api_body(rq, allowed, 0, &body)))
+		return rc;
+	until = api_str(rq, body, "retain_until", &bad);
+	reason = api_str(rq, body, "reason", &bad);
+	rc = bad ? ERR_INVALID
+		 : api_domain(rq, evidence_retain(rq->st, &rq->actor, id, until, reason, &out,
+						  &rq->err));
+	json_decref(body);
+	return rc ? rc : resp_json(rs, 200, out);
+}
+
 int api_evidence_delete(struct request *rq, struct response *rs)
 {
 	struct buf dir = BUF_INIT;

@@ -242,3 +242,81 @@ int api_clock_list(struct request *rq, struct response *rs)
 		rc = clock_list(rq->st, &rq->actor, overdue, open, &list, &rq->err);
 	return rc ? rc : api_items(rs, list);
 }
+
+/* GET /api/v1/settings/clocks */
+int api_clock_settings_get(struct request *rq, struct response *rs)
+{
+	json_t *cfg = NULL;
+	int rc = clock_config_json(rq->st, &rq->actor, &cfg, &rq->err);
+
+	return rc ? rc : resp_json(rs, 200, cfg);
+}
+
+static const char *const clock_setting_keys[] = { "preliminary_days", "final_days",
+						  "final_days_purpose", "gdpr_hours",
+						  "due_soon_hours", "reminder_hours", "zone", NULL };
+
+/* One value of the body as the text clock_config_set reads: integers,
+ * strings, and reminder_hours as an array of integers ("72,24"). */
+static int clock_setting_text(struct request *rq, const char *key, json_t *v, struct buf *out)
+{
+	json_t *h;
+	size_t i;
+
+	if (json_is_integer(v)) {
+		buf_addf(out, "%lld", (long long)json_integer_value(v));
+		return 0;
+	}
+	if (json_is_string(v)) {
+		buf_adds(out, json_string_value(v));
+		return 0;
+	}
+	if (json_is_array(v) && strcmp(key, "reminder_hours") == 0 && json_array_size(v) <= 16) {
+		json_array_foreach(v, i, h) {
+			if (!json_is_integer(h))
+				break;
+			buf_addf(out, "%s%lld", i ? "," : "", (long long)json_integer_value(h));
+		}
+		if (i == json_array_size(v))
+			return 0;
+	}
+	return err_set(&rq->err, ERR_INVALID, "%s: expected %s", key,
+		       strcmp(key, "zone") == 0	       ? "a zone name such as Asia/Tokyo"
+		       : strcmp(key, "reminder_hours") == 0 ? "an array of hours such as [72, 24]"
+						       : "a whole number");
+}
+
+/* PUT /api/v1/settings/clocks {preliminary_days?, ..., reminder_hours?, zone?}: all or nothing */
+int api_clock_settings_set(struct request *rq, struct response *rs)
+{
+	struct buf text[7];
+	const char *keys[7], *values[7];
+	const char *k;
+	json_t *body, *v, *cfg = NULL;
+	size_t n = 0;
+	int rc = api_body(rq, clock_setting_keys, 0, &body);
+
+	if (rc)
+		return rc;
+	json_object_foreach(body, k, v) {
+		if (json_is_null(v))
+			continue;
+		buf_init(&text[n], 256);
+		rc = clock_setting_text(rq, k, v, &text[n]);
+		if (!rc && buf_error(&text[n]))
+			rc = err_set(&rq->err, ERR_INVALID, "%s: too long", k);
+		keys[n] = k;
+		values[n] = text[n].data;
+		n++;
+		if (rc)
+			break;
+	}
+	if (!rc)
+		rc = clock_config_set_many(rq->st, &rq->actor, keys, values, n, &rq->err);
+	if (!rc)
+		rc = clock_config_json(rq->st, &rq->actor, &cfg, &rq->err);
+	for (size_t i = 0; i < n; i++)
+		buf_release(&text[i]);
+	json_decref(body);
+	return rc ? rc : resp_json(rs, 200, cfg);
+}

@@ -59,6 +59,8 @@ void page_begin(struct request *rq, struct buf *b, const char *title)
 			html_printf(b, "<a href=\"/audit\">%s</a>", page_t(rq, "nav.audit"));
 		if (role_may(rq->actor.role, ACT_USER_ADMIN) && !rq->actor.external)
 			html_printf(b, "<a href=\"/users\">%s</a>", page_t(rq, "nav.users"));
+		if (role_may(rq->actor.role, ACT_SETTINGS) && !rq->actor.external)
+			html_printf(b, "<a href=\"/settings\">%s</a>", page_t(rq, "nav.settings"));
 		if (role_may(rq->actor.role, ACT_CONTACT_READ) && !rq->actor.external)
 			html_printf(b, "<a href=\"/contacts\">%s</a>", page_t(rq, "nav.contacts"));
 		html_printf(b, "<a href=\"/account\">%s</a></nav>", page_t(rq, "nav.account"));

@@ -267,6 +267,9 @@ static int render_alert(struct request *rq, struct response *rs, unsigned status
 	buf_adds(&b, "</p>");
 	if (json_str(a, "reason"))
 		html_printf(&b, "<p>%s: %s</p>", page_t(rq, "alerts.reason"), json_str(a, "reason"));
+	if (json_str(a, "group_key"))
+		html_printf(&b, "<p class=\"group-key\">%s: <code>%s</code></p>",
+			    page_t(rq, "alerts.group_key"), json_str(a, "group_key"));
 	ent = json_object_get(a, "entities");
 	buf_adds(&b, "<table class=\"entities\"><tbody>");
 	for (i = 0; i < 4; i++)

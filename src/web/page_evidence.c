@@ -202,6 +202,8 @@ static void render_actions(struct request *rq, struct buf *b, json_t *v, const c
 						 "purpose", "evidence.purpose", NULL };
 	static const char *const checkout[] = { "purpose", "evidence.purpose", NULL };
 	static const char *const reason[] = { "reason", "evidence.reason", NULL };
+	static const char *const retain[] = { "retain_until", "evidence.retain_until", "reason",
+					      "evidence.reason", NULL };
 	int held = json_is_true(json_object_get(v, "legal_hold"));
 
 	html_printf(b, "<section class=\"card\"><h2>%s</h2>", page_t(rq, "evidence.actions"));
@@ -213,6 +215,7 @@ static void render_actions(struct request *rq, struct buf *b, json_t *v, const c
 		op_form(rq, b, action, "checkout", checkout, "evidence.do_checkout");
 	op_form(rq, b, action, held ? "release" : "hold", reason,
 		held ? "evidence.do_release" : "evidence.do_hold");
+	op_form(rq, b, action, "retain", retain, "evidence.do_retain");
 	op_form(rq, b, action, "delete", reason, "evidence.do_delete");
 	buf_adds(b, "</section>");
 }
@@ -280,9 +283,12 @@ static int run_op(struct request *rq, const char *op, int64_t id, const char **d
 		rc = evidence_custody_step(rq->st, &rq->actor, id, op, &note, &out, &rq->err);
 	else if (strcmp(op, "hold") == 0 || strcmp(op, "release") == 0)
 		rc = evidence_hold(rq->st, &rq->actor, target.data, op[0] == 'h', reason, &out, &rq->err);
+	else if (strcmp(op, "retain") == 0)
+		rc = evidence_retain(rq->st, &rq->actor, id, req_form(rq, "retain_until"), reason, &out,
+				     &rq->err);
 	else if (strcmp(op, "verify") != 0 && strcmp(op, "delete") != 0)
 		rc = err_set(&rq->err, ERR_INVALID, "op: one of verify, handover, checkout, checkin, "
-						    "hold, release, delete");
+						    "hold, release, retain, delete");
 	else if (!(rc = evidence_dir_resolve(rq->st, http_evidence_dir(rq->srv), &dir, &rq->err)))
 		rc = op[0] == 'v' ? evidence_verify(rq->st, &rq->actor, dir.data, target.data, &out,
 						    &rq->err)

@@ -746,7 +746,7 @@ static void render_tasks(struct request *rq, struct buf *b, const struct view *v
 	int edit = may(v, rq, ACT_TASK_EDIT);
 	char when[64];
 
-	html_printf(b, "<section class=\"card\"><h2>%s</h2>", page_t(rq, "tasks.title"));
+	html_printf(b, "<section class=\"card\" id=\"tasks\"><h2>%s</h2>", page_t(rq, "tasks.title"));
 	if (!v->tasks || json_array_size(v->tasks) == 0)
 		html_printf(b, "<p class=\"muted\">%s</p>", page_t(rq, "tasks.none"));
 	else
@@ -830,7 +830,8 @@ static void render_timeline(struct request *rq, struct buf *b, const struct view
 	json_t *t;
 	char when[64];
 
-	html_printf(b, "<section class=\"card\"><h2>%s</h2>", page_t(rq, "timeline.title"));
+	html_printf(b, "<section class=\"card\" id=\"timeline\"><h2>%s</h2>",
+		    page_t(rq, "timeline.title"));
 	if (!v->timeline || json_array_size(v->timeline) == 0)
 		html_printf(b, "<p class=\"muted\">%s</p>", page_t(rq, "timeline.none"));
 	else
@@ -878,6 +879,34 @@ static void render_timeline(struct request *rq, struct buf *b, const struct view
 		buf_release(&action);
 	}
 	buf_adds(b, "</section>");
+}
+
+/* The page is long: a bar of links to its cards, in the order they come, with
+ * the open-task count, so that a handler reaches clocks or tasks in one click. */
+static void render_section_nav(struct request *rq, struct buf *b, const struct view *v)
+{
+	static const struct {
+		const char *id, *key;
+	} sec[] = {
+		{ "summary", "incident.summary" },   { "clocks", "clock.title" },
+		{ "notifications", "notify.title" }, { "tasks", "tasks.title" },
+		{ "items", "items.title" },          { "reports", "reports.title" },
+		{ "timeline", "timeline.title" },    { "evidence", "evidence.title" },
+		{ "observables", "obs.title" },      { "lessons", "lessons.title" },
+	};
+	size_t open = 0, i;
+	json_t *t;
+
+	json_array_foreach(v->tasks, i, t)
+		open += !json_is_true(json_object_get(t, "done"));
+	html_printf(b, "<nav class=\"sections\" aria-label=\"%s\">", page_t(rq, "incident.sections"));
+	for (i = 0; i < sizeof(sec) / sizeof(sec[0]); i++) {
+		html_printf(b, "<a href=\"#%s\">%s", sec[i].id, page_t(rq, sec[i].key));
+		if (strcmp(sec[i].id, "tasks") == 0 && open)
+			html_printf(b, " <span class=\"count\">%d</span>", (int)open);
+		buf_adds(b, "</a>");
+	}
+	buf_adds(b, "</nav>");
 }
 
 static void view_release(struct view *v)
@@ -949,8 +978,10 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 		pg_error_box(rq, &b, "msg.not_saved", msg);
 	pg_done_notice(rq, &b);
 	render_moves(rq, &b, &v);
+	render_section_nav(rq, &b, &v);
 	buf_adds(&b, "<div class=\"cols\"><div class=\"col-main\">");
-	html_printf(&b, "<section class=\"card\"><h2>%s</h2><div class=\"summary\">%s</div></section>",
+	html_printf(&b, "<section class=\"card\" id=\"summary\"><h2>%s</h2><div class=\"summary\">%s</div>"
+		    "</section>",
 		    page_t(rq, "incident.summary"),
 		    v.inc.summary && *v.inc.summary ? v.inc.summary : "");
 	if (v.inc.state == ST_REJECTED && v.inc.reject_reason >= 0) {
@@ -963,13 +994,14 @@ static int render_incident(struct request *rq, struct response *rs, unsigned sta
 		buf_adds(&b, "</p>");
 	}
 	pg_killchain_bar(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT));
+	/* What has a deadline or is to be done comes first, then the record. */
+	pg_notify_sections(rq, &b, v.inc.hid, may(&v, rq, ACT_NOTIFY_RECORD),
+			   may(&v, rq, ACT_INCIDENT_EDIT));
+	render_tasks(rq, &b, &v);
 	pg_incident_items(rq, &b, v.inc.hid, may(&v, rq, ACT_INCIDENT_EDIT),
 			  may(&v, rq, ACT_REPORT_WRITE));
 	render_timeline(rq, &b, &v);
-	render_tasks(rq, &b, &v);
 	page_evidence_section(rq, &b, v.inc.hid);
-	pg_notify_sections(rq, &b, v.inc.hid, may(&v, rq, ACT_NOTIFY_RECORD),
-			   may(&v, rq, ACT_INCIDENT_EDIT));
 	pg_observables_section(rq, &b, v.inc.hid, may(&v, rq, ACT_OBSERVABLE_EDIT));
 	pg_lessons_card(rq, &b, v.inc.hid);
 	buf_adds(&b, "</div><div class=\"col-side\">");

@@ -92,6 +92,9 @@ void pg_clock_dashboard(struct request *rq, struct buf *b);
 
 /* page_admin.c */
 int page_users(struct request *rq, struct response *rs);
+int page_settings(struct request *rq, struct response *rs);
+int page_settings_clocks(struct request *rq, struct response *rs);
+int page_settings_clocks_save(struct request *rq, struct response *rs);
 int page_user_add(struct request *rq, struct response *rs);
 int page_user_disable(struct request *rq, struct response *rs);
 int page_user_enable(struct request *rq, struct response *rs);

@@ -141,7 +141,7 @@ start_server() {
 	( IRDESK_LOG=${SERVE_LOG:-info} "$IRDESK_BIN" --db "$DB" serve --listen 127.0.0.1:0 \
 		--port-file "$TEST_DIR/port" "$@" > "$log" 2>&1 & echo $! > "$TEST_DIR/pid"
 	  wait $!; echo $? > "$TEST_DIR/exit" ) &
-	for _ in $(seq 1 150); do
+	for _ in $(seq 1 600); do # 60 s at most: tests run side by side under ASan
 		[ -s "$TEST_DIR/port" ] && break
 		[ -s "$TEST_DIR/exit" ] && break
 		sleep 0.1
@@ -153,8 +153,56 @@ server() {
 	PORT=$(cat "$TEST_DIR/port" 2>/dev/null)
 	[ -n "$PORT" ]
 }
+# Pages through curl as a browser uses them. get PATH JAR [CURL-ARG...] and
+# post PATH JAR FIELD... (fields as curl --data-urlencode) print the status,
+# keep the headers in $TEST_DIR/hdr and the page in $TEST_DIR/body; URL is the
+# server's base (set by up).
+get() {
+	local path=$1 jar=$2; shift 2
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
+}
+post() {
+	local path=$1 jar=$2 args=(); shift 2
+	for f in "$@"; do args+=(--data-urlencode "$f"); done
+	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
+		"${args[@]}" "$URL$path"
+}
+location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
+# The CSRF token of the page in $TEST_DIR/body.
+csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
+body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
+body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
+# signin USER JAR: a fresh cookie jar signed in as USER with the password $PW.
+signin() {
+	rm -f "$2"
+	[ "$(get /login "$2")" = 200 ] || return 1
+	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
+	[ "$(get / "$2")" = 200 ]
+}
+# The running server (see server) and URL pointing at it.
+up() { server && URL=http://127.0.0.1:$PORT; }
+# The REST API with a bearer token kept in $TEST_DIR/TOKEN (a file name):
+# api_call TOKEN METHOD PATH [BODY [CONTENT-TYPE]] prints the status and keeps
+# the body in $TEST_DIR/out; api_expect STATUS TOKEN METHOD PATH [BODY [CT]]
+# fails with the body shown when the status differs; api_out JQ reads the body.
+api_call() {
+	local tok=$1 m=$2 p=$3
+	shift 3
+	curl -sS -o "$TEST_DIR/out" -D "$TEST_DIR/hdr" -w '%{http_code}' -X "$m" \
+		-H "Authorization: Bearer $(cat "$TEST_DIR/$tok")" \
+		-H "Content-Type: ${2:-application/json}" ${1+--data-binary "$1"} \
+		"http://127.0.0.1:$(cat "$TEST_DIR/port")$p"
+}
+api_expect() {
+	local want=$1 got
+	shift
+	got=$(api_call "$@") || return 1
+	[ "$got" = "$want" ] || { echo "$* -> $got, expected $want:"; cat "$TEST_DIR/out"; echo; return 1; }
+}
+api_out() { jq -r "$1" "$TEST_DIR/out"; }
+api_error_is() { [ "$(api_out .error.code)" = "$1" ] || { echo "error code $(api_out .error.code), expected $1"; return 1; }; }
 wait_exit() {
-	for _ in $(seq 1 150); do
+	for _ in $(seq 1 600); do # 60 s at most: tests run side by side under ASan
 		[ -s "$TEST_DIR/exit" ] && break
 		sleep 0.1
 	done

@@ -69,6 +69,8 @@ sample() {
 	"POST "*"/evidence/{item}/custody") echo '{"action":"handover","from":"a","to":"b","purpose":"matrix"}' ;;
 	# An empty reason: refused (422) after the permission check, so nothing is held or deleted.
 	"POST "*"/hold" | "POST "*"/release" | "DELETE /api/v1/evidence/{item}") echo '{"reason":""}' ;;
+	"POST /api/v1/evidence/{item}/retention") echo '{"retain_until":"2040-01-01","reason":""}' ;;
+	"PUT /api/v1/settings/clocks") echo '{"due_soon_hours":24}' ;;
 	"POST /api/v1/contacts") echo "{\"name\":\"matrix $3\",\"scope\":\"internal\",\"category\":\"other\"}" ;;
 	"PATCH /api/v1/contacts/{cid}") echo "{\"notes\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/notifications") echo "{\"to\":\"matrix\",\"channel\":\"other\",\"kind\":\"other\",\"text\":\"matrix $3\"}" ;;
@@ -99,7 +101,7 @@ allowed_status() {
 	"POST /api/v1/events") echo 202 ;;
 	# Evidence: an upload without its description (422) or as JSON (400); an empty reason (422).
 	"PUT /api/v1/incidents/{id}/evidence" | "POST "*"/hold" | "POST "*"/release" | \
-	"DELETE /api/v1/evidence/{item}") echo 422 ;;
+	"DELETE /api/v1/evidence/{item}" | "POST /api/v1/evidence/{item}/retention") echo 422 ;;
 	"POST /api/v1/incidents/{id}/evidence") echo 400 ;;
 	# Reported mail: a JSON body is no mail (400) once the permission passed.
 	"POST /api/v1/mail") echo 400 ;;

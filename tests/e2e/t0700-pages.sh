@@ -4,47 +4,9 @@
 # from ir/ shown on the page, and the admin and account pages.
 . "$(dirname "$0")/lib.sh"
 
-start_server() { # $1 log file; sets PID and PORT (as t0400-serve.sh)
-	rm -f "$TEST_DIR/port" "$TEST_DIR/exit"
-	( IRDESK_LOG=info "$IRDESK_BIN" --db "$DB" serve --listen 127.0.0.1:0 \
-		--port-file "$TEST_DIR/port" > "$1" 2>&1 & echo $! > "$TEST_DIR/pid"
-	  wait $!; echo $? > "$TEST_DIR/exit" ) &
-	for _ in $(seq 1 100); do
-		[ -s "$TEST_DIR/port" ] && break
-		sleep 0.1
-	done
-	PID=$(cat "$TEST_DIR/pid")
-	PORT=$(cat "$TEST_DIR/port")
-	[ -n "$PORT" ]
-}
 at_exit '[ -f "$TEST_DIR/pid" ] && kill -9 "$(cat "$TEST_DIR/pid")"'
-server() { PID=$(cat "$TEST_DIR/pid"); PORT=$(cat "$TEST_DIR/port"); URL=http://127.0.0.1:$PORT; }
 
 PW=pages-test-password-1
-
-# get PATH JAR [CURL ARGS]: body to $TEST_DIR/body, headers to $TEST_DIR/hdr, prints the status.
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-# post PATH JAR FIELD...: a form POST (fields as curl --data-urlencode), prints the status.
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
-# The CSRF token of the page in $TEST_DIR/body.
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-# signin USER JAR: a fresh cookie jar signed in as USER.
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
-	[ "$(get / "$2")" = 200 ]
-}
 
 test_expect_success 'set up: accounts and a running server' '
 	irdesk init > /dev/null &&
@@ -56,7 +18,7 @@ test_expect_success 'set up: accounts and a running server' '
 '
 
 test_expect_success '/login renders a form with its CSRF field and the security headers' '
-	server &&
+	up &&
 	[ "$(get /login "$TEST_DIR/anon")" = 200 ] &&
 	body_has "<form class=\"stack\" method=\"post\" action=\"/login\">" &&
 	[ -n "$(csrf)" ] &&
@@ -68,20 +30,20 @@ test_expect_success '/login renders a form with its CSRF field and the security 
 '
 
 test_expect_success 'the browser language picks the catalog: Japanese sign-in page' '
-	server &&
+	up &&
 	[ "$(get /login "$TEST_DIR/anon" -H "Accept-Language: ja,en;q=0.5")" = 200 ] &&
 	body_has "<html lang=\"ja\"" && body_has "サインイン"
 '
 
 test_expect_success 'unauthenticated pages redirect to /login (with next)' '
-	server &&
+	up &&
 	[ "$(get / "$TEST_DIR/none")" = 303 ] && [ "$(location)" = /login ] &&
 	[ "$(get /incidents "$TEST_DIR/none")" = 303 ] && [ "$(location)" = "/login?next=/incidents" ] &&
 	[ "$(post /incidents "$TEST_DIR/none" title=x)" = 303 ]
 '
 
 test_expect_success 'sign-in without the form token is refused; with it a session cookie works' '
-	server && rm -f "$TEST_DIR/lead" &&
+	up && rm -f "$TEST_DIR/lead" &&
 	get /login "$TEST_DIR/lead" > /dev/null &&
 	[ "$(post /login "$TEST_DIR/lead" csrf=wrong username=lead "password=$PW")" = 403 ] &&
 	! grep -qi "^set-cookie: irdesk_session=" "$TEST_DIR/hdr" &&
@@ -95,7 +57,7 @@ test_expect_success 'sign-in without the form token is refused; with it a sessio
 '
 
 test_expect_success 'pages carry no inline script, style attribute or event handler' '
-	server &&
+	up &&
 	for p in / /incidents /incidents/new /account /audit; do
 		[ "$(get "$p" "$TEST_DIR/lead")" = 200 ] || { echo "$p"; return 1; }
 		! grep -qiE "<script>|<script [^>]*>[^<]|<style| style=| on[a-z]+=\"" "$TEST_DIR/body" ||
@@ -106,7 +68,7 @@ test_expect_success 'pages carry no inline script, style attribute or event hand
 '
 
 test_expect_success 'a POST without the CSRF token is refused with the 403 page and changes nothing' '
-	server &&
+	up &&
 	[ "$(post /incidents "$TEST_DIR/lead" "title=no token")" = 403 ] &&
 	body_has "Not allowed" && body_has "CSRF" &&
 	get /incidents/new "$TEST_DIR/lead" > /dev/null &&
@@ -115,7 +77,7 @@ test_expect_success 'a POST without the CSRF token is refused with the 403 page 
 '
 
 test_expect_success 'create an incident: 303 to its page, the title escaped' '
-	server &&
+	up &&
 	get /incidents/new "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	[ "$(post /incidents "$TEST_DIR/lead" "csrf=$t" _form=new "title=<img src=x onerror=alert(1)>" \
 		type=malware "summary=a \"quoted\" <b>summary</b>" reporter=helpdesk occurred_at=now-2h)" = 303 ] &&
@@ -129,7 +91,7 @@ test_expect_success 'create an incident: 303 to its page, the title escaped' '
 '
 
 test_expect_success 'an illegal or gated move is shown on the incident page with 409/422' '
-	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	up && id=$(irdesk incident list --json | jq -r ".[0].id") &&
 	get "/incidents/$id" "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	[ "$(post "/incidents/$id/move" "$TEST_DIR/lead" "csrf=$t" to=closed)" = 409 ] &&
 	body_has "class=\"error\"" && body_has "Not saved:" && body_has "&lt;img src=x" &&
@@ -140,7 +102,7 @@ test_expect_success 'an illegal or gated move is shown on the incident page with
 '
 
 test_expect_success 'editing fields: a bad time is refused with 422 and the input kept; a good edit redirects' '
-	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	up && id=$(irdesk incident list --json | jq -r ".[0].id") &&
 	get "/incidents/$id" "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	v=$(irdesk incident show "$id" --json | jq -r .version) &&
 	[ "$(post "/incidents/$id" "$TEST_DIR/lead" "csrf=$t" _form=edit "version=$v" \
@@ -158,7 +120,7 @@ test_expect_success 'editing fields: a bad time is refused with 422 and the inpu
 '
 
 test_expect_success 'timeline entry, task and member through the forms' '
-	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	up && id=$(irdesk incident list --json | jq -r ".[0].id") &&
 	get "/incidents/$id" "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	[ "$(post "/incidents/$id/timeline" "$TEST_DIR/lead" "csrf=$t" kind=decision "text=Isolate <host>")" = 303 ] &&
 	[ "$(post "/incidents/$id/tasks" "$TEST_DIR/lead" "csrf=$t" "title=Collect logs" assignee=lead)" = 303 ] &&
@@ -171,8 +133,19 @@ test_expect_success 'timeline entry, task and member through the forms' '
 	[ "$(get / "$TEST_DIR/lead")" = 200 ] && body_has "timeline.add"
 '
 
+test_expect_success 'the incident page has a bar of links, each to a card on the page, with the open tasks' '
+	up && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	open=$(irdesk task list --json "$id" | jq "[.[] | select(.done | not)] | length") &&
+	[ "$(get "/incidents/$id" "$TEST_DIR/lead")" = 200 ] &&
+	nav=$(grep -o "<nav class=\"sections\".*</nav>" "$TEST_DIR/body" | sed "s|</nav>.*||") &&
+	links=$(echo "$nav" | grep -o "href=\"#[a-z]*\"" | cut -d"#" -f2 | tr -d "\"") &&
+	[ "$(echo "$links" | wc -l)" -ge 10 ] &&
+	for a in $links; do grep -q "id=\"$a\"" "$TEST_DIR/body" || { echo "no card #$a"; exit 1; }; done &&
+	[ "$open" -gt 0 ] && echo "$nav" | grep -q "<span class=\"count\">$open</span>"
+'
+
 test_expect_success 'an external member sees its incident; others are 404 and not listed' '
-	server && id=$(irdesk incident list --json | jq -r ".[0].id") &&
+	up && id=$(irdesk incident list --json | jq -r ".[0].id") &&
 	other=$(irdesk --json incident new --title "Secret other case" | jq -r .id) &&
 	signin vendor "$TEST_DIR/vendor" &&
 	[ "$(get "/incidents/$id" "$TEST_DIR/vendor")" = 200 ] &&
@@ -182,7 +155,7 @@ test_expect_success 'an external member sees its incident; others are 404 and no
 '
 
 test_expect_success 'users page: admins only; a new account gets a one-time password shown once' '
-	server &&
+	up &&
 	signin viewer1 "$TEST_DIR/viewer" && [ "$(get /users "$TEST_DIR/viewer")" = 403 ] &&
 	[ "$(get /incidents/new "$TEST_DIR/viewer")" = 403 ] &&
 	signin boss "$TEST_DIR/boss" && [ "$(get /users "$TEST_DIR/boss")" = 200 ] && t=$(csrf) &&
@@ -198,7 +171,7 @@ test_expect_success 'users page: admins only; a new account gets a one-time pass
 '
 
 test_expect_success 'audit page lists rows and the verify button reports an intact chain' '
-	server &&
+	up &&
 	[ "$(get /audit "$TEST_DIR/boss")" = 200 ] && body_has "incident.create" && t=$(csrf) &&
 	[ "$(get "/audit?since=1&limit=2" "$TEST_DIR/boss")" = 200 ] &&
 	[ "$(grep -o "<td class=\"num\">[0-9]*</td>" "$TEST_DIR/body" | wc -l)" = 2 ] &&
@@ -208,7 +181,7 @@ test_expect_success 'audit page lists rows and the verify button reports an inta
 '
 
 test_expect_success 'account: language and zone, a token shown once that works, then revoked' '
-	server && get /account "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
+	up && get /account "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	[ "$(post /account/prefs "$TEST_DIR/lead" "csrf=$t" lang=ja tz=UTC)" = 303 ] &&
 	[ "$(get /account "$TEST_DIR/lead")" = 200 ] && body_has "<html lang=\"ja\"" && body_has "インシデント" &&
 	[ "$(post /account/prefs "$TEST_DIR/lead" "csrf=$t" lang=en tz=Nowhere/Else)" -ge 400 ] &&
@@ -224,7 +197,7 @@ test_expect_success 'account: language and zone, a token shown once that works, 
 '
 
 test_expect_success 'account: TOTP enrolment shows the secret and URI as text' '
-	server && get /account "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
+	up && get /account "$TEST_DIR/lead" > /dev/null && t=$(csrf) &&
 	[ "$(post /account/totp "$TEST_DIR/lead" "csrf=$t")" = 200 ] &&
 	grep -q "<code id=\"totp-secret\">[A-Z2-7]*</code>" "$TEST_DIR/body" &&
 	body_has "otpauth://totp/irdesk:lead?secret=" &&
@@ -234,7 +207,7 @@ test_expect_success 'account: TOTP enrolment shows the secret and URI as text' '
 '
 
 test_expect_success 'password change: current password checked, then signed out everywhere' '
-	server && signin boss "$TEST_DIR/boss2" && get /account "$TEST_DIR/boss2" > /dev/null && t=$(csrf) &&
+	up && signin boss "$TEST_DIR/boss2" && get /account "$TEST_DIR/boss2" > /dev/null && t=$(csrf) &&
 	[ "$(post /account/password "$TEST_DIR/boss2" "csrf=$t" current=wrong-password-x new=another-password-2 again=another-password-2)" = 422 ] &&
 	body_has "the current password is wrong" &&
 	[ "$(post /account/password "$TEST_DIR/boss2" "csrf=$t" "current=$PW" new=another-password-2 again=different-password-3)" = 422 ] &&
@@ -245,7 +218,7 @@ test_expect_success 'password change: current password checked, then signed out 
 '
 
 test_expect_success 'a one-time password account is told to change it at the top of the account page' '
-	server && otp=$(irdesk user passwd lead 2>/dev/null | grep -o "[A-Za-z0-9]\{20\}" | head -1) &&
+	up && otp=$(irdesk user passwd lead 2>/dev/null | grep -o "[A-Za-z0-9]\{20\}" | head -1) &&
 	[ -n "$otp" ] && rm -f "$TEST_DIR/l2" && get /login "$TEST_DIR/l2" > /dev/null &&
 	[ "$(post /login "$TEST_DIR/l2" "csrf=$(csrf)" username=lead "password=$otp")" = 303 ] &&
 	[ "$(location)" = "/account?must_change=1" ] &&
@@ -253,7 +226,7 @@ test_expect_success 'a one-time password account is told to change it at the top
 '
 
 test_expect_success 'the server stops cleanly (no sanitizer reports)' '
-	server && kill -TERM "$PID" &&
+	up && kill -TERM "$PID" &&
 	for _ in $(seq 1 100); do [ -s "$TEST_DIR/exit" ] && break; sleep 0.1; done &&
 	[ "$(cat "$TEST_DIR/exit")" = 0 ] &&
 	! grep -q "AddressSanitizer\|runtime error:" "$TEST_DIR/serve.log"

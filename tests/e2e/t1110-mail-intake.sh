@@ -7,7 +7,6 @@
 # escaped under a strict CSP, and promoting the alert puts the original
 # message into the evidence locker.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-intake-password-1

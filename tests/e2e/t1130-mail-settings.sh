@@ -6,7 +6,6 @@
 # is audited and applies to the next analysis without a restart, also when
 # another process (another node) saved it; `mail submit` uses them too.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-settings-password-1

@@ -5,7 +5,6 @@
 # incident's observables (once, on its timeline), where sightings and the
 # IOC flag work.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pages.sh"
 
 DATA=$TEST_TOP/tests/data/mail
 PW=mail-observables-password-1

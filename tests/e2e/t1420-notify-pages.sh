@@ -11,27 +11,6 @@ export IRDESK_NOW="2026-03-02T00:00:00Z" # 2026-03-02 09:00 JST
 PW=notify-pages-password-1
 URL=
 
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 4000 "$TEST_DIR/body"; return 1; }; }
-body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
-	[ "$(get / "$2")" = 200 ]
-}
-up() { server && URL=http://127.0.0.1:$PORT; }
 count() { db_sql "SELECT COUNT(*) FROM $1"; }
 
 test_expect_success 'setup: accounts, a contact, two breached incidents, a server' '
@@ -98,7 +77,7 @@ test_expect_success 'a notification is recorded by form, choosing a contact, and
 	[ "$(post /incidents/IR-2026-0001/notifications "$TEST_DIR/mia" "csrf=$t" contact_id=1 channel=email kind=appi_preliminary subject=速報 "text=<script>x</script>")" = 303 ] &&
 	[ "$(get /incidents/IR-2026-0001 "$TEST_DIR/mia")" = 200 ] &&
 	body_has "Done on time" && body_has "&lt;script&gt;x&lt;/script&gt;" && body_lacks "<script>x</script>" &&
-	body_has "Notification (appi_preliminary, email) to JPCERT/CC: 速報" &&
+	body_has "通知 / Notification (appi_preliminary, email) to JPCERT/CC: 速報" &&
 	n=$(count notifications) &&
 	[ "$(post /incidents/IR-2026-0001/notifications "$TEST_DIR/mia" "csrf=$t" to=x channel=pigeon kind=external text=x)" = 422 ] &&
 	[ "$(count notifications)" = "$n" ]

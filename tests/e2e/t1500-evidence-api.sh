@@ -197,6 +197,21 @@ test_expect_success 'due lists items past their retention date' '
 	expect_code 0 irdesk evidence due && stdout_has old.log
 '
 
+test_expect_success 'retention: kept longer by a forensic engineer, shorter needs the right to delete' '
+	old=$(db_sql "SELECT id FROM evidence WHERE name = '\''old.log'\''") && n=$(audits) &&
+	json 403 viewer POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2030-01-01\",\"reason\":\"x\"}" &&
+	json 422 fe POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2030-01-01\"}" &&
+	json 422 fe POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2030-01-01\",\"reason\":\"x\",\"by\":1}" &&
+	json 400 fe POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":" &&
+	[ "$(audits)" = "$n" ] &&
+	json 200 fe POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2030-01-01\",\"reason\":\"police request\"}" &&
+	[ "$(out .retain_until)" = 2029-12-31T15:00:00Z ] && [ "$(out .custody[-1].action)" = retention ] &&
+	expect 200 admin GET /api/v1/evidence/due && [ "$(out ".items|length")" = 0 ] &&
+	json 403 fe POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2025-01-01\",\"reason\":\"x\"}" &&
+	json 200 admin POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2025-01-01\",\"reason\":\"released\"}" &&
+	json 409 admin POST "/api/v1/evidence/$old/retention" --data-binary "{\"retain_until\":\"2025-01-01\",\"reason\":\"again\"}"
+'
+
 test_expect_success 'the server log has no sanitizer report or internal error' '
 	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR/serve.log" &&
 	! grep -E " http [^ ]+ [A-Z]+ [^ ]+ 5[0-9][0-9] " "$TEST_DIR/serve.log" &&

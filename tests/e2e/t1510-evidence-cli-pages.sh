@@ -10,27 +10,6 @@
 PW=evidence-pages-password-1
 URL=
 
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
-	[ "$(get / "$2")" = 200 ]
-}
-up() { server && URL=http://127.0.0.1:$PORT; }
 # The folder `irdesk init` recorded (relative to where it ran, the test folder).
 evdir() { local d; d=$(db_sql "SELECT value FROM meta WHERE key = 'evidence_dir'"); case "$d" in /*) echo "$d" ;; *) echo "$TEST_DIR/$d" ;; esac; }
 items() { db_sql "SELECT count(*) FROM evidence"; }
@@ -122,6 +101,23 @@ test_expect_success 'a hold blocks deletion; deletion needs a commander and a re
 	expect_code 0 irdesk audit verify
 '
 
+test_expect_success 'retention: later for a writer, earlier only with the right to delete, never before acquisition' '
+	item=$(db_sql "SELECT max(id) FROM evidence") &&
+	expect_code 0 irdesk --as fe evidence retain "$item" --retain-until 2031-04-01 --reason "litigation notice" &&
+	stdout_has "2031-03-31T15:00:00Z" && [ "$(irdesk evidence due --json | jq length)" = 0 ] &&
+	expect_code 6 irdesk --as fe evidence retain "$item" --retain-until 2030-01-01 --reason "shorter" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2018-01-01 --reason x &&
+	stderr_has "before acquired_at" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2030-01-01 && stderr_has "reason: required" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until soon --reason x && stderr_has "retain_until" &&
+	expect_code 4 irdesk --as boss evidence retain "$item" --retain-until 2031-04-01 --reason x && stderr_has "already kept" &&
+	[ "$(irdesk evidence show "$item" --json | jq -r .retain_until)" = 2031-03-31T15:00:00Z ] &&
+	expect_code 0 irdesk --as boss evidence retain "$item" --retain-until 2030-01-01 --reason "notice withdrawn" &&
+	irdesk evidence show "$item" --json |
+		jq -e "[.custody[] | select(.action == \"retention\")] | length == 2 and .[1].purpose == \"notice withdrawn\"" &&
+	expect_code 0 irdesk audit verify
+'
+
 test_expect_success 'pages: the incident shows its evidence and a streamed upload with the CSRF token in the URL' '
 	start_server "$TEST_DIR/serve.log" && up && signin fe "$TEST_DIR/fe" &&
 	[ "$(get "/incidents/$B" "$TEST_DIR/fe")" = 200 ] &&
@@ -146,6 +142,10 @@ test_expect_success 'pages: custody forms, verify, download, Japanese labels; ou
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=handover from=fe to=vendor-lab purpose=imaging)" = 303 ] &&
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=verify)" = 303 ] &&
 	location | grep -q "done=evidence_verified" &&
+	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=retain retain_until=2020-01-01 reason=x)" = 422 ] &&
+	body_has "before acquired_at" &&
+	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=retain retain_until=2040-01-01 reason=archive)" = 303 ] &&
+	[ "$(get "$page" "$TEST_DIR/fe")" = 200 ] && body_has "custody-retention" && body_has "2039-12-31T15:00:00Z" &&
 	[ "$(post "$page" "$TEST_DIR/fe" "csrf=$token" op=delete reason=x)" = 403 ] &&
 	body_has "may not" &&
 	[ "$(post "$page" "$TEST_DIR/fe" op=verify)" = 403 ] &&

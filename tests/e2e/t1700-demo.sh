@@ -9,18 +9,6 @@
 PW=demo-pages-password-1
 URL=
 
-get() {
-	curl -sS -b "$2" -c "$2" -o "$TEST_DIR/body" -w "%{http_code}" "$URL$1"
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(curl -sS -b "$2" -c "$2" -o /dev/null -w "%{http_code}" --data-urlencode "csrf=$(csrf)" \
-		--data-urlencode "username=$1" --data-urlencode "password=$PW" \
-		--data-urlencode next=/ "$URL/login")" = 303 ]
-}
-up() { server && URL=http://127.0.0.1:$PORT; }
 ok_page() {
 	local code
 	code=$(get "$1" "$TEST_DIR/jar")

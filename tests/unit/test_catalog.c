@@ -246,8 +246,8 @@ struct fx {
 static int group_setup(void **state)
 {
 	static const struct unit_account acc[] = {
-		{ "bob", ROLE_COMMANDER, 0 },
-		{ "carol", ROLE_INCIDENT_HANDLER, 0 },
+		{ "bob", ROLE_COMMANDER, 0, 0 },
+		{ "carol", ROLE_INCIDENT_HANDLER, 0, 0 },
 	};
 
 	(void)state;
@@ -263,14 +263,10 @@ static int group_teardown(void **state)
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[64], url[700];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "c%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
+	f->st = unit_fx_open("template");
 	actor_local(&f->admin, tokyo);
 	f->admin.now = NOW;
 	CHECK(actor_for_user(f->st, "bob", tokyo, &f->bob, &e), 0);

@@ -154,6 +154,19 @@ static void test_data_case(void **state)
 	rc = event_decode(&e, in, inlen, prof, &err);
 	render(&e, rc, &err, &got);
 	assert_string_equal(got.data, nl + 1);
+	/* Checking only (the server's intake) accepts what decodes, and builds no field. */
+	{
+		size_t raw_len = e.raw_len;
+		int crc = event_decode(&e, in, inlen, PROFILE_CHECK, &err);
+
+		if (rc != ERR_TOOLONG && (crc == 0) != (rc == 0)) {
+			print_error("%s: check gives %d, decode %d\n", c->name, crc, rc);
+			fail();
+		}
+		assert_int_equal(e.n, 0);
+		if (!rc && !crc)
+			assert_int_equal(e.raw_len, raw_len);
+	}
 	event_release(&e);
 	buf_release(&got);
 	free(in);

@@ -40,10 +40,10 @@ struct fx {
 static int group_setup(void **state)
 {
 	static const struct unit_account acc[] = {
-		{ "bob", ROLE_COMMANDER, 0 },
-		{ "carol", ROLE_FORENSIC_ENGINEER, 0 },
-		{ "vic", ROLE_VIEWER, 0 },
-		{ "vendor", ROLE_FORENSIC_ENGINEER, 1 },
+		{ "bob", ROLE_COMMANDER, 0, 0 },
+		{ "carol", ROLE_FORENSIC_ENGINEER, 0, 0 },
+		{ "vic", ROLE_VIEWER, 0, 0 },
+		{ "vendor", ROLE_FORENSIC_ENGINEER, 1, 0 },
 	};
 
 	(void)state;
@@ -59,8 +59,7 @@ static int group_teardown(void **state)
 
 static void as_user(struct fx *f, const char *name, struct actor *a)
 {
-	CHECK(actor_for_user(f->st, name, tokyo, a, &e), 0);
-	a->now = NOW;
+	unit_as(f->st, tokyo, name, NOW, a);
 }
 
 static void new_incident(struct fx *f, const char *title, char hid[INCIDENT_HID_MAX])
@@ -77,13 +76,10 @@ static int fx_setup(void **state)
 {
 	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[600], url[700];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "t%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
-	snprintf(f->dir, sizeof(f->dir), "%s/ev%d", unit_tmpdir(), n);
+	f->st = unit_fx_open("template");
+	snprintf(f->dir, sizeof(f->dir), "%s/ev%d", unit_tmpdir(), ++n);
 	actor_local(&f->admin, tokyo);
 	f->admin.now = NOW;
 	as_user(f, "bob", &f->bob);
@@ -108,14 +104,7 @@ static int fx_teardown(void **state)
 
 static int64_t count(struct store *st, const char *sql)
 {
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
+	return unit_count(st, sql, NULL);
 }
 
 /* Files in the folder, temporary ones apart. */

@@ -129,13 +129,13 @@ static void test_who_is_acknowledged(void **state)
 	json_object_set_new(json_object_get(other, "message"), "forwarded", json_false());
 	assert_int_equal(queue(f, other, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	json_decref(other);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks"), 0);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks", NULL), 0);
 	/* Folded, encoded display name, upper case: found and normalised. */
 	assert_int_equal(queue(f, f->out, "Subject: Fwd\r\nFROM: =?utf-8?B?5bGx55Sw?=\r\n\t<T.Yamada@Example.CO.JP>\r\n"
 				   "To: csirt@example.co.jp\r\n\r\nbody"), 1);
 	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE recipient = "
-				      "'t.yamada@example.co.jp' AND state = 'pending'"), 1);
+				      "'t.yamada@example.co.jp' AND state = 'pending'", NULL), 1);
 }
 
 static void test_unreachable_server_retried(void **state)
@@ -149,8 +149,8 @@ static void test_unreachable_server_retried(void **state)
 	CHECK(mailack_send_pending(ma, f->st, NOW, &e), 0);
 	CHECK(mailack_send_pending(ma, f->st, NOW + 60, &e), 0);
 	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE state = 'pending' AND "
-				      "attempts = 2 AND last_error <> ''"), 1);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.ack'"), 0);
+				      "attempts = 2 AND last_error <> ''", NULL), 1);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.ack'", NULL), 0);
 	mailack_free(ma);
 }
 

@@ -104,7 +104,7 @@ static void test_save_reloads(void **state)
 	struct fx *f = *state;
 	struct mailcfg_hold *old = NULL, *cur = NULL;
 	json_t *out = NULL;
-	int64_t audit = unit_count(f->st, "SELECT COUNT(*) FROM audit_log");
+	int64_t audit = unit_count(f->st, "SELECT COUNT(*) FROM audit_log", NULL);
 
 	CHECK(mailsettings_acquire(f->ms, f->st, &old, &e), 0);
 	CHECK(save(f, &f->ada, "{\"own_domains\": [\"acme.example\"], \"thresholds\": {\"suspicious\": 20}}"), 0);
@@ -122,14 +122,14 @@ static void test_save_reloads(void **state)
 	assert_int_equal(json_integer_value(json_object_get(out, "version")), 1);
 	assert_string_equal(json_str(out, "updated_by"), "ada");
 	json_decref(out);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.settings'"), 1);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log"), audit + 1);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.settings'", NULL), 1);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log", NULL), audit + 1);
 	CHECK(save(f, &f->ada, "{\"partner_domains\": [\"partner.example\"]}"), 0);
 	CHECK(mailsettings_acquire(f->ms, f->st, &cur, &e), 0);
 	assert_true(strv_has(&mailcfg_of(cur)->partner_domains, "partner.example"));
 	assert_int_equal(mailcfg_of(cur)->own_domains.n, 0);
 	mailsettings_release(f->ms, cur);
-	assert_int_equal(unit_count(f->st, "SELECT version FROM mail_settings"), 2);
+	assert_int_equal(unit_count(f->st, "SELECT version FROM mail_settings", NULL), 2);
 	/* A record the loader no longer takes: intake goes on with what it had. */
 	assert_int_equal(store_exec(f->st, "UPDATE mail_settings SET config = '{\"own_domains\": 3}', "
 				    "version = 3", NULL), 0);
@@ -142,7 +142,7 @@ static void test_bad_settings(void **state)
 {
 	struct fx *f = *state;
 	struct buf many = BUF_INIT;
-	int64_t audit = unit_count(f->st, "SELECT COUNT(*) FROM audit_log");
+	int64_t audit = unit_count(f->st, "SELECT COUNT(*) FROM audit_log", NULL);
 
 	CHECK(save(f, &f->ada, "{\"own_domains\": ["), ERR_PARSE);
 	CHECK(save(f, &f->ada, "[1, 2]"), ERR_PARSE);
@@ -160,8 +160,8 @@ static void test_bad_settings(void **state)
 	CHECK(save(f, &f->ada, many.data), ERR_TOOLONG);
 	buf_release(&many);
 	CHECK(save(f, &f->hana, "{}"), ERR_DENIED);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_settings"), 0);
-	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log"), audit);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_settings", NULL), 0);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM audit_log", NULL), audit);
 }
 
 int main(void)

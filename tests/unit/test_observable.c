@@ -129,9 +129,9 @@ struct fx {
 static int group_setup(void **state)
 {
 	static const struct unit_account acc[] = {
-		{ "carol", ROLE_INCIDENT_HANDLER, 0 },
-		{ "vic", ROLE_VIEWER, 0 },
-		{ "vendor", ROLE_FORENSIC_ENGINEER, 1 },
+		{ "carol", ROLE_INCIDENT_HANDLER, 0, 0 },
+		{ "vic", ROLE_VIEWER, 0, 0 },
+		{ "vendor", ROLE_FORENSIC_ENGINEER, 1, 0 },
 	};
 
 	(void)state;
@@ -157,14 +157,10 @@ static void create(struct fx *f, const char *title, const char *tlp, char hid[IN
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char name[32], url[700];
 
 	assert_non_null(f);
-	snprintf(name, sizeof(name), "obs%d", ++n);
-	unit_db_copy("obs_template", name, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
+	f->st = unit_fx_open("obs_template");
 	actor_local(&f->admin, tokyo);
 	f->admin.now = NOW;
 	CHECK(actor_for_user(f->st, "carol", tokyo, &f->carol, &e), 0);
@@ -189,14 +185,7 @@ static int fx_teardown(void **state)
 
 static int64_t count(struct store *st, const char *sql)
 {
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
+	return unit_count(st, sql, NULL);
 }
 
 static int64_t writes(struct fx *f)

@@ -15,7 +15,11 @@
  *                    and every match to sigma_correlate_feed: TIME is the
  *                    event's time in seconds, or '-' for sigma_event_time;
  *                    FIRED the ids of the correlations that must fire on
- *                    it, comma-separated, in order, or '-' for none
+ *                    it, comma-separated, in order, or '-' for none (the
+ *                    stream's time moves to TIME first, closing deferred
+ *                    windows that ended before it: those fire first);
+ *                    "end FIRED": the end of the stream (every deferred
+ *                    window closes)
  *   --- corr         "max_groups N" (before the stream), and checks after
  *                    it: "evicted N", "silent ID" / "loud ID" (whether a
  *                    rule's matches surface, sigma_rule_generates)
@@ -295,12 +299,18 @@ static int run_case(const char *path)
 			struct tev t;
 
 			assert_non_null(want);
-			assert_non_null(json);
-			tev_build(&t, json);
-			sm.ev = &t.ev;
-			sm.t = strcmp(tm, "-") ? atoll(tm) : sigma_event_time(&t.ev, NULL, 0);
 			sm.fired[0] = '\0';
-			assert_int_equal(sigma_match(rs, s, &t.ev, stream_match, &sm), 0);
+			if (!strcmp(tm, "end")) {
+				assert_int_equal(sigma_correlate_flush(rs, sm.st, on_fire, &sm), 0);
+				memset(&t, 0, sizeof(t));
+			} else {
+				assert_non_null(json);
+				tev_build(&t, json);
+				sm.ev = &t.ev;
+				sm.t = strcmp(tm, "-") ? atoll(tm) : sigma_event_time(&t.ev, NULL, 0);
+				assert_int_equal(sigma_correlate_advance(rs, sm.st, sm.t, on_fire, &sm), 0);
+				assert_int_equal(sigma_match(rs, s, &t.ev, stream_match, &sm), 0);
+			}
 			if (strcmp(sm.fired, strcmp(want, "-") ? want : "")) {
 				print_error("%s:%d: expected %s to fire, got '%s'\n", path, sev[i].lineno,
 					    want, sm.fired);

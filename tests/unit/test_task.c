@@ -37,58 +37,37 @@ struct fx {
 
 static int group_setup(void **state)
 {
-	struct store *st = NULL;
-	struct actor admin;
-	char url[600];
+	static const struct unit_account acc[] = {
+		{ "bob", ROLE_COMMANDER, 0, 0 },
+		{ "carol", ROLE_INCIDENT_HANDLER, 0, 0 },
+		{ "vic", ROLE_VIEWER, 0, 0 },
+		{ "lea", ROLE_LEGAL_ADVISOR, 0, 0 },
+		{ "vendor", ROLE_FORENSIC_ENGINEER, 1, 0 },
+		{ "dora", ROLE_INCIDENT_HANDLER, 0, 1 }, /* disabled */
+	};
 
 	(void)state;
-	err_clear(&e);
-	if (tz_load("Asia/Tokyo", &tokyo, &e)) {
-		print_error("tz_load: %s\n", err_msg(&e));
-		return -1;
-	}
-	unit_db_url("template", url, sizeof(url)); /* the backend under test */
-	if (store_open(url, STORE_CREATE, &st, &e)) {
-		print_error("store_open: %s\n", err_msg(&e));
-		return -1;
-	}
-	actor_local(&admin, tokyo);
-	admin.now = NOW - 86400;
-	unit_add_user(st, &admin, "bob", ROLE_COMMANDER, 0);
-	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
-	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	unit_add_user(st, &admin, "lea", ROLE_LEGAL_ADVISOR, 0);
-	unit_add_user(st, &admin, "vendor", ROLE_FORENSIC_ENGINEER, 1);
-	unit_add_user(st, &admin, "dora", ROLE_INCIDENT_HANDLER, 0);
-	CHECK(user_set_disabled(st, &admin, "dora", 1, &e), 0);
-	store_close(st);
-	return 0;
+	return unit_template("template", NOW - 86400, &tokyo, acc, sizeof(acc) / sizeof(acc[0]));
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tz_free(tokyo);
-	unit_rmtmp();
+	unit_template_done(tokyo);
 	return 0;
 }
 
 static void as_user(struct fx *f, const char *name, struct actor *a)
 {
-	CHECK(actor_for_user(f->st, name, tokyo, a, &e), 0);
-	a->now = NOW;
+	unit_as(f->st, tokyo, name, NOW, a);
 }
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[600], url[700];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "t%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
+	f->st = unit_fx_open("template");
 	actor_local(&f->admin, tokyo);
 	f->admin.now = NOW;
 	as_user(f, "bob", &f->bob);
@@ -111,14 +90,7 @@ static int fx_teardown(void **state)
 
 static int64_t count(struct store *st, const char *sql)
 {
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
+	return unit_count(st, sql, NULL);
 }
 
 struct snap {

@@ -51,6 +51,7 @@ struct unit_account {
 	const char *name;
 	enum role role;
 	int external;
+	int disabled; /* 1: the account is disabled after it is added */
 };
 
 /*
@@ -73,23 +74,13 @@ static inline int unit_template(const char *name, int64_t now, struct tz **tz,
 	}
 	actor_local(&admin, *tz);
 	admin.now = now;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		unit_add_user(st, &admin, acc[i].name, acc[i].role, acc[i].external);
+		if (acc[i].disabled)
+			CHECK(user_set_disabled(st, &admin, acc[i].name, 1, &e), 0);
+	}
 	store_close(st);
 	return 0;
-}
-
-/* Column 0 of the first row of sql as an integer (a count). */
-static inline int64_t unit_count(struct store *st, const char *sql)
-{
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
 }
 
 /* The group teardown that goes with unit_template. */
@@ -97,6 +88,43 @@ static inline void unit_template_done(struct tz *tz)
 {
 	tz_free(tz);
 	unit_rmtmp();
+}
+
+/* A test's own store: a fresh numbered copy of the template store tmpl. */
+static inline struct store *unit_fx_open(const char *tmpl)
+{
+	static int n;
+	char name[64], url[700];
+	struct store *st = NULL;
+
+	snprintf(name, sizeof(name), "%.40s-%d", tmpl, ++n);
+	unit_db_copy(tmpl, name, url, sizeof(url));
+	CHECK(store_open(url, 0, &st, &e), 0);
+	return st;
+}
+
+/* *a becomes the account name (in zone tz) acting at time now. */
+static inline void unit_as(struct store *st, struct tz *tz, const char *name, int64_t now,
+			   struct actor *a)
+{
+	CHECK(actor_for_user(st, name, tz, a, &e), 0);
+	a->now = now;
+}
+
+/* The number a one-row, one-column query gives (sql literal: the store
+ * caches statements by text; arg, when not NULL, binds ?1). */
+static inline int64_t unit_count(struct store *st, const char *sql, const char *arg)
+{
+	struct stmt *s;
+	int64_t n;
+
+	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
+	if (arg)
+		stmt_bind_text(s, 1, arg);
+	assert_int_equal(stmt_step(s, NULL), 1);
+	n = stmt_int(s, 0);
+	stmt_done(s);
+	return n;
 }
 
 #endif

@@ -1,2 +1,8 @@
--- 0011_detect.sql: reserved (detection, issue 6).
-SELECT 1;
+-- 0011_detect.sql: the group key of correlation alerts (issue 6). A
+-- correlation's alert stands for one combination of its group-by values,
+-- kept as "name=value, ..." (empty for other alerts): shown, filtered on,
+-- and with the rule id the key its repeats fold under.
+--
+-- PostgreSQL port of data/sql/sqlite/0011_detect.sql: the same statements.
+ALTER TABLE alerts ADD COLUMN group_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX alerts_group_key ON alerts (group_key, id);
