@@ -45,7 +45,7 @@ static char *slurp(const char *name, size_t *n)
 
 static int group_setup(void **state)
 {
-	static const struct unit_account acc[] = { { "carol", ROLE_INCIDENT_HANDLER, 0 } };
+	static const struct unit_account acc[] = { { "carol", ROLE_INCIDENT_HANDLER, 0, 0 } };
 	size_t n;
 	char *json;
 	int rc;

@@ -27,8 +27,8 @@ struct fx {
 static int group_setup(void **state)
 {
 	static const struct unit_account acc[] = {
-		{ "ada", ROLE_ADMIN, 0 },
-		{ "hana", ROLE_INCIDENT_HANDLER, 0 },
+		{ "ada", ROLE_ADMIN, 0, 0 },
+		{ "hana", ROLE_INCIDENT_HANDLER, 0, 0 },
 	};
 
 	(void)state;
