@@ -12,7 +12,7 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/contact.c src/ir/notify.c src/ir/clock.c src/ir/scheduler.c \
          src/ir/observable.c src/ir/lessons.c src/ir/metrics.c \
          src/ir/demo.c \
-         src/ir/mailalert.c src/ir/mailbox.c
+         src/ir/mailalert.c src/ir/mailbox.c src/ir/mailsettings.c src/ir/alertobs.c src/ir/mailack.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
@@ -30,7 +30,7 @@ WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i1
          src/web/svg.c src/web/api_observable.c src/web/api_metrics.c src/web/page_observable.c \
          src/web/page_lessons.c src/web/page_metrics.c \
          src/web/page_suppress.c \
-         src/web/api_mail.c src/web/page_mail.c
+         src/web/api_mail.c src/web/page_mail.c src/web/page_mail_settings.c
 CMDS   = src/cli.c src/cmd_init.c src/cmd_serve.c src/cmd_user.c src/cmd_incident.c \
          src/cmd_task.c src/cmd_audit.c src/cmd_db.c src/cmd_token.c src/cmd_scan.c src/cmd_rules.c \
          src/cmd_ingest.c src/cmd_alert.c src/cmd_mail.c src/cmd_ioc.c \

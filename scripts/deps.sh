@@ -16,13 +16,14 @@ RUN="tzdata"
 # end-to-end tests), curl (HTTP end-to-end tests), chromium and node (browser
 # tests; a node that is already installed, e.g. NodeSource's, which bundles
 # npm and conflicts with Debian's npm package, is kept), dovecot-imapd (the IMAP
-# server the report-mailbox test starts on loopback), clang (libFuzzer: the fuzz
-# targets tests/e2e/t0050-fuzz.sh builds and runs).
+# server the report-mailbox test starts on loopback), python3-aiosmtpd (the SMTP
+# server the reporter-acknowledgement test starts on loopback), clang (libFuzzer:
+# the fuzz targets tests/e2e/t0050-fuzz.sh builds and runs).
 # Only with TEST_DEPS=1 (`make test` and `make bench` set it): `make run`
 # needs none of them.
 TEST=""
 if [ "${TEST_DEPS:-0}" = 1 ] || [ "${BENCH_DEPS:-0}" = 1 ]; then
-	TEST="libcmocka-dev sqlite3 postgresql jq curl dovecot-imapd clang chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
+	TEST="libcmocka-dev sqlite3 postgresql jq curl dovecot-imapd python3-aiosmtpd clang chromium $(command -v node >/dev/null 2>&1 || echo nodejs) $(command -v npm >/dev/null 2>&1 || echo npm)"
 fi
 # Benchmarks, only with BENCH_DEPS=1 (`make bench` sets it): wrk drives the
 # HTTP benchmark and nginx serves its static-file peer (bench/bench_http.sh).
@@ -56,9 +57,11 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
-# Browser tests: playwright-core (no bundled browsers) at the pinned version.
+# The npm packages at their pinned versions: playwright-core (browser tests, no
+# bundled browsers) and mailparser (the peer bench/bench_mail.sh compares with).
 top=$(cd "$(dirname "$0")/.." && pwd)
-if [ -n "$TEST" ] && [ ! -d "$top/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
-	echo "deps: installing playwright-core (npm ci)" >&2
+if [ -n "$TEST" ] && { [ ! -d "$top/node_modules/playwright-core" ] || [ ! -d "$top/node_modules/mailparser" ]; } &&
+	command -v npm >/dev/null 2>&1; then
+	echo "deps: installing playwright-core and mailparser (npm ci)" >&2
 	(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

@@ -3,11 +3,13 @@
  * files) offline and print the verdict, score, reasons, indicators and
  * authentication results of each, for the CSIRT and for the tests;
  * `irdesk mail submit`: the same into the store, where a bec, phishing or
- * suspicious verdict becomes an alert (ir/mailalert.h).
+ * suspicious verdict becomes an alert (ir/mailalert.h); `irdesk mail config`:
+ * the analyser's settings saved in the store (ir/mailsettings.h).
  */
 #include "cli.h"
 #include "cmds.h"
 #include "ir/mailalert.h"
+#include "ir/mailsettings.h"
 #include "mail/mail.h"
 #include "util/json.h"
 
@@ -19,6 +21,8 @@
 static const char usage_mail[] =
 	"usage: irdesk mail analyze [--json] [--config FILE] FILE.eml...\n"
 	"       irdesk mail submit [--json] [--config FILE] FILE.eml...\n"
+	"       irdesk mail config show [--json]\n"
+	"       irdesk mail config set FILE\n"
 	"\n"
 	"Analyse each reported mail (a raw RFC 5322 message, '-' for standard input;\n"
 	"for a forwarded report, the attached original) and print its verdict (bec,\n"
@@ -28,8 +32,13 @@ static const char usage_mail[] =
 	"or fetched. Exits 0 when every mail was analysed, 4 when one was not a mail.\n"
 	"\n"
 	"submit does the same into the store (as POST /api/v1/mail): a bec, phishing or\n"
-	"suspicious mail (at most 1 MiB) becomes an alert with the message kept beside\n"
-	"it; a mail kept before (same Message-ID or bytes) is not kept twice.\n"
+	"suspicious mail (at most 25 MiB) becomes an alert with the message kept beside\n"
+	"it; a mail kept before (same Message-ID or bytes) is not kept twice. Without\n"
+	"--config it uses the settings saved in the store (else the built-in ones).\n"
+	"\n"
+	"config show prints the settings saved in the store (what `serve` uses; while\n"
+	"none are saved, its --mail-config file applies); config set FILE saves FILE\n"
+	"(the --config JSON, checked the same way) as the new settings (admin only).\n"
 	"\n"
 	"options:\n"
 	"  --config FILE  JSON: own_domains, partner_domains, executives (name, name_en,\n"
@@ -152,6 +161,119 @@ static int one_file(struct cli *c, const struct mail_config *cfg, const char *fi
 	return rc;
 }
 
+/* submit without --config: the settings saved in the store. */
+static int submit_stored(struct cli *c, const char **files, int nfiles)
+{
+	struct mailsettings *ms = NULL;
+	struct mailcfg_hold *hold = NULL;
+	int rc, failed = 0;
+
+	if ((rc = cli_open(c)))
+		return rc;
+	if (mailsettings_new(NULL, &ms, &c->err) || mailsettings_acquire(ms, c->st, &hold, &c->err)) {
+		mailsettings_free(ms);
+		return cli_fail(c);
+	}
+	for (int i = 0; i < nfiles; i++) {
+		rc = one_file(c, mailcfg_of(hold), files[i], 1);
+		if (rc && !failed)
+			failed = err_exit_code(rc);
+	}
+	mailsettings_release(ms, hold);
+	mailsettings_free(ms);
+	return failed;
+}
+
+static void print_list(const json_t *cfg, const char *key)
+{
+	const json_t *x;
+	size_t i;
+
+	printf("%s:", key);
+	json_array_foreach(json_object_get(cfg, key), i, x)
+		printf(" %s", json_string_value(x));
+	putchar('\n');
+}
+
+static void print_settings(const json_t *j)
+{
+	const json_t *cfg = json_object_get(j, "config"), *x;
+	const json_t *th = json_object_get(cfg, "thresholds");
+	size_t i;
+
+	printf("source: %s (version %lld", json_str(j, "source"),
+	       (long long)json_integer_value(json_object_get(j, "version")));
+	if (json_is_string(json_object_get(j, "updated_at")))
+		printf(", saved by %s at %s", json_str(j, "updated_by"), json_str(j, "updated_at"));
+	printf(")\n");
+	print_list(cfg, "own_domains");
+	print_list(cfg, "partner_domains");
+	json_array_foreach(json_object_get(cfg, "executives"), i, x)
+		printf("executive: %s / %s <%s>\n", json_str(x, "name") ? json_str(x, "name") : "",
+		       json_str(x, "name_en") ? json_str(x, "name_en") : "",
+		       json_str(x, "email") ? json_str(x, "email") : "");
+	printf("authserv_id: %s\n", json_str(cfg, "authserv_id") ? json_str(cfg, "authserv_id") : "-");
+	if (th)
+		printf("thresholds: suspicious %lld, malicious %lld\n",
+		       (long long)json_integer_value(json_object_get(th, "suspicious")),
+		       (long long)json_integer_value(json_object_get(th, "malicious")));
+}
+
+static int config_show(int argc, char **argv, struct cli *c)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = cli_parse(c, argc, argv, opts, usage_mail, NULL, NULL)) >= 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage_error(usage_mail, "unexpected argument '%.80s'", argv[optind]);
+	if ((rc = cli_open(c)))
+		return rc;
+	if (mailsettings_show(NULL, c->st, &c->actor, &out, &c->err))
+		return cli_fail(c);
+	if (c->json)
+		json_print(out);
+	else
+		print_settings(out);
+	json_decref(out);
+	return 0;
+}
+
+static int config_set(int argc, char **argv, struct cli *c)
+{
+	static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+	struct buf text;
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = cli_parse(c, argc, argv, opts, usage_mail, NULL, NULL)) >= 0)
+		return rc;
+	if (optind + 1 != argc)
+		return cli_usage_error(usage_mail, "mail config set: expected one FILE");
+	rc = read_all(argv[optind], &text, MAILSET_MAX, &c->err);
+	if (!rc && !(rc = cli_open(c)))
+		rc = mailsettings_save(c->st, &c->actor, text.data, text.len, &out, &c->err) ? cli_fail(c) : 0;
+	else if (rc < 0)
+		rc = cli_fail(c);
+	buf_release(&text);
+	if (!rc && c->json)
+		json_print(out);
+	else if (!rc)
+		printf("mail settings saved (version %lld)\n",
+		       (long long)json_integer_value(json_object_get(out, "version")));
+	json_decref(out);
+	return rc;
+}
+
+static int cmd_mail_config(int argc, char **argv, struct cli *c)
+{
+	static const struct cli_subcommand subs[] = { { "show", config_show }, { "set", config_set } };
+
+	return cli_dispatch(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage_mail);
+}
+
 static int run(struct cli *c, int argc, char **argv, int submit)
 {
 	static const struct option opts[] = {
@@ -183,6 +305,10 @@ static int run(struct cli *c, int argc, char **argv, int submit)
 			fclose(f);
 	}
 	err_clear(&c->err);
+	if (submit && !config) {
+		rc = submit_stored(c, files, nfiles);
+		goto out;
+	}
 	if (mail_config_load(&cfg, config, &c->err)) {
 		/* Any problem with the configuration file is a configuration error. */
 		rc = cli_error(ERR_INVALID, "%s", err_msg(&c->err));
@@ -208,6 +334,8 @@ int cmd_mail(int argc, char **argv, struct cli *c)
 		fputs(usage_mail, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if (!strcmp(argv[1], "config"))
+		return cmd_mail_config(argc - 1, argv + 1, c);
 	if (!strcmp(argv[1], "analyze") || !strcmp(argv[1], "submit"))
 		return run(c, argc - 1, argv + 1, !strcmp(argv[1], "submit"));
 	return cli_usage_error(usage_mail, "mail: unknown subcommand '%.80s'", argv[1]);

@@ -6,9 +6,10 @@
 #include "cmds.h"
 #include "detect/intake.h"
 #include "detect/syslog.h"
+#include "ir/mailack.h"
 #include "ir/mailbox.h"
+#include "ir/mailsettings.h"
 #include "ir/scheduler.h"
-#include "mail/mail.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -45,18 +46,24 @@ static const char usage[] =
 	"  --scheduler-interval SECS  run background jobs (clock reminders) every SECS\n"
 	"                      seconds (default 60); one node at a time runs them\n"
 	"  --mail-config FILE  reported-mail analysis settings (JSON, as `mail analyze\n"
-	"                      --config`) for POST /api/v1/mail (default: built-in)\n"
+	"                      --config`) while none are saved in the store (an admin\n"
+	"                      saves them at /settings/mail or `mail config set`)\n"
 	"  --imap-url URL      poll this report mailbox (imap[s]://HOST[:PORT]/MAILBOX):\n"
 	"                      unseen mails are analysed, become alerts, and are marked\n"
 	"                      seen; one node at a time polls\n"
 	"  --imap-user USER    its account (with --imap-password-file FILE: the password,\n"
 	"                      read once, never logged)\n"
 	"  --imap-interval SECS  poll every SECS seconds (default 60)\n"
+	"  --smtp-url URL      acknowledge each forwarded report that became an alert to\n"
+	"                      its reporter through this server (smtp[s]://HOST[:PORT];\n"
+	"                      with --imap-url and --smtp-from ADDR, the sender address)\n"
+	"  --smtp-user USER    authenticate (with --smtp-password-file FILE)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
        O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED,
-       O_MAILCFG, O_IMAPURL, O_IMAPUSER, O_IMAPPW, O_IMAPINT };
+       O_MAILCFG, O_IMAPURL, O_IMAPUSER, O_IMAPPW, O_IMAPINT,
+       O_SMTPURL, O_SMTPFROM, O_SMTPUSER, O_SMTPPW };
 
 #define RULES_MAX 64
 
@@ -78,6 +85,7 @@ struct opts {
 	const char *evidence_dir;
 	const char *mail_config;
 	const char *imap_url, *imap_user, *imap_pw;
+	const char *smtp_url, *smtp_from, *smtp_user, *smtp_pw;
 	int imap_interval;
 	long long max_upload;
 	int threads;
@@ -106,6 +114,10 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_IMAPURL: o->imap_url = arg; return 0;
 	case O_IMAPUSER: o->imap_user = arg; return 0;
 	case O_IMAPPW: o->imap_pw = arg; return 0;
+	case O_SMTPURL: o->smtp_url = arg; return 0;
+	case O_SMTPFROM: o->smtp_from = arg; return 0;
+	case O_SMTPUSER: o->smtp_user = arg; return 0;
+	case O_SMTPPW: o->smtp_pw = arg; return 0;
 	case O_IMAPINT:
 		v = strtol(arg, &end, 10);
 		if (!*arg || *end || v < 1 || v > 86400)
@@ -150,9 +162,26 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	return 2;
 }
 
+/* The acknowledgements to reporters (--smtp-url), checked before anything starts. */
+static int open_mailack(struct cli *c, const struct opts *o, struct mailack **out)
+{
+	struct mailack_config a = { o->smtp_url, o->smtp_from, o->smtp_user, o->smtp_pw };
+
+	*out = NULL;
+	if (!o->smtp_url)
+		return o->smtp_from || o->smtp_user || o->smtp_pw
+			       ? cli_usage_error(usage, "--smtp-from, --smtp-user and --smtp-password-file need --smtp-url")
+			       : 0;
+	if (!o->imap_url)
+		return cli_usage_error(usage, "--smtp-url acknowledges reports of the mailbox: it needs --imap-url");
+	if (mailack_new(&a, out, &c->err))
+		return cli_fail(c);
+	return 0;
+}
+
 /* The report mailbox's poller (--imap-url), after everything else is up. */
-static int start_mailbox(struct cli *c, const struct opts *o, const struct mail_config *mcfg,
-			 struct mailbox **out)
+static int start_mailbox(struct cli *c, const struct opts *o, struct mailsettings *mcfg,
+			 struct mailack *ack, struct mailbox **out)
 {
 	struct mailbox_config m;
 
@@ -163,6 +192,7 @@ static int start_mailbox(struct cli *c, const struct opts *o, const struct mail_
 	m.password_file = o->imap_pw;
 	m.interval = o->imap_interval;
 	m.mail = mcfg;
+	m.ack = ack;
 	if (mailbox_start(&m, out, &c->err))
 		return -1;
 	log_info("report mailbox: polling %s as %s every %d s", m.url, m.user, m.interval);
@@ -192,6 +222,10 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "imap-user", required_argument, NULL, O_IMAPUSER },
 		{ "imap-password-file", required_argument, NULL, O_IMAPPW },
 		{ "imap-interval", required_argument, NULL, O_IMAPINT },
+		{ "smtp-url", required_argument, NULL, O_SMTPURL },
+		{ "smtp-from", required_argument, NULL, O_SMTPFROM },
+		{ "smtp-user", required_argument, NULL, O_SMTPUSER },
+		{ "smtp-password-file", required_argument, NULL, O_SMTPPW },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -203,8 +237,9 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct syslog_server *sl = NULL;
 	struct scheduler_config schcfg;
 	struct scheduler *sch = NULL;
-	struct mail_config *mcfg = NULL;
+	struct mailsettings *mcfg = NULL;
 	struct mailbox *mbox = NULL;
+	struct mailack *ack = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
 	sigset_t set;
 	int rc, sig = 0;
@@ -219,11 +254,15 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!o.imap_url != !o.imap_user || !o.imap_url != !o.imap_pw)
 		return cli_usage_error(usage, "--imap-url, --imap-user and --imap-password-file go together");
-	/* Open once in this thread: applies migrations and fails early. */
-	if ((rc = cli_open(c)))
+	if ((rc = open_mailack(c, &o, &ack)))
 		return rc;
-	if (mail_config_load(&mcfg, o.mail_config, &c->err))
-		return cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
+	/* Open once in this thread: applies migrations and fails early. */
+	if ((rc = cli_open(c)) == 0 && mailsettings_new(o.mail_config, &mcfg, &c->err))
+		rc = cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
+	if (rc) {
+		mailack_free(ack);
+		return rc;
+	}
 
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
@@ -246,7 +285,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	icfg.tz = tz_name(c->tz);
 	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
 	if (intake_start(&icfg, &in, &c->err)) {
-		mail_config_free(mcfg);
+		mailsettings_free(mcfg);
+		mailack_free(ack);
 		return cli_fail(c);
 	}
 
@@ -258,7 +298,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		scfg.intake = in;
 		if (syslog_start(&scfg, &sl, &c->err)) {
 			intake_stop(in);
-			mail_config_free(mcfg);
+			mailsettings_free(mcfg);
+			mailack_free(ack);
 			return cli_fail(c);
 		}
 		if (o.syslog_port_file) {
@@ -267,7 +308,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 					  syslog_tcp_port(sl)) < 0 || fclose(f) != 0) {
 				syslog_stop(sl);
 				intake_stop(in);
-				mail_config_free(mcfg);
+				mailsettings_free(mcfg);
+				mailack_free(ack);
 				return cli_error(ERR_IO, "%s: cannot write the port file",
 						 o.syslog_port_file);
 			}
@@ -292,7 +334,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);
-		mail_config_free(mcfg);
+		mailsettings_free(mcfg);
+		mailack_free(ack);
 		return cli_fail(c);
 	}
 	log_info("irdesk %s serving %s://%s (port %d), database %s", IRDESK_VERSION,
@@ -304,7 +347,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 			http_stop(srv);
 			syslog_stop(sl);
 			intake_stop(in);
-			mail_config_free(mcfg);
+			mailsettings_free(mcfg);
+			mailack_free(ack);
 			return cli_error(ERR_IO, "%s: cannot write the port file", o.port_file);
 		}
 	}
@@ -315,7 +359,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	if (scheduler_start(&schcfg, &sch, &c->err))
 		log_warn("%s: clock reminders are off", err_msg(&c->err));
 	rc = 0;
-	if (o.imap_url && start_mailbox(c, &o, mcfg, &mbox))
+	if (o.imap_url && start_mailbox(c, &o, mcfg, ack, &mbox))
 		rc = cli_fail(c);
 	else
 		sigwait(&set, &sig);
@@ -329,7 +373,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	intake_stop(in);
 	scheduler_stop(sch);
 	mailbox_stop(mbox);
-	mail_config_free(mcfg);
+	mailack_free(ack);
+	mailsettings_free(mcfg);
 	if (!rc)
 		log_info("stopped");
 	return rc;

@@ -101,9 +101,11 @@ run_queued
 # (IRDESK_TEST_DB=pg; unit.h's unit_db_url and lib.sh's $DB follow it).
 # Results are named pg/unit/... and pg/e2e/...; IRDESK_PG=0 skips the pass.
 PG_UNIT="test_store test_audit test_auth test_actor test_incident test_task test_alert test_catalog test_mailalert
-	test_evidence test_clock test_contact test_observable test_metrics test_lessons"
+	test_evidence test_clock test_contact test_observable test_metrics test_lessons
+	test_mailsettings test_mailack"
 PG_E2E="t0100 t0200 t0210 t0220 t0300 t0400 t0500 t0600 t0610 t0620 t0630 t0900 t0910 t0920 t0930 t1030 t1110
-	t1120 t1200 t1210 t1230 t1300 t1400 t1410 t1420 t1430 t1440 t1500 t1510 t1600 t1610 t1620 t1700"
+	t1120 t1130 t1140 t1150 t1160 t1200 t1210 t1230 t1300 t1400 t1410 t1420 t1430 t1440 t1500 t1510 t1600
+	t1610 t1620 t1700"
 pg_list=()
 for t in $PG_UNIT; do
 	case "pg/unit/$t" in *"$pattern"*) [ -x "$build/test/unit/$t" ] && pg_list+=("$build/test/unit/$t") ;; esac

@@ -5,6 +5,7 @@
  */
 #include "ir/alert.h"
 #include "ir/actor.h"
+#include "ir/alertobs.h"
 #include "ir/audit.h"
 #include "ir/incident.h"
 #include "ir/mailalert.h"
@@ -522,11 +523,18 @@ int alert_get(struct store *st, const struct actor *who, int64_t id, json_t **ou
 	      struct err *e)
 {
 	int rc = authz_check(who, ACT_ALERT_READ, e);
+	json_t *obs = NULL;
 
 	*out = NULL;
 	if (rc)
 		return rc;
-	return alert_load(st, id, out, NULL, NULL, e);
+	if ((rc = alert_load(st, id, out, NULL, NULL, e)) || (rc = alertobs_list(st, id, &obs, e))) {
+		json_decref(*out);
+		*out = NULL;
+		return rc;
+	}
+	json_object_set_new(*out, "observables", obs);
+	return 0;
 }
 
 /* Triage */
@@ -724,6 +732,8 @@ int alert_triage(struct store *st, const struct actor *who, int64_t id,
 			rc = mark_detected(st, who, incident_id, before, e);
 		if (!rc)
 			rc = mailalert_to_evidence(st, who, id, hid, e);
+		if (!rc)
+			rc = alertobs_to_incident(st, who, id, hid, e);
 		if (rc)
 			goto fail;
 	}

@@ -6,6 +6,7 @@
 #include "ir/mailalert.h"
 #include "ir/actor.h"
 #include "ir/alert.h"
+#include "ir/alertobs.h"
 #include "ir/audit.h"
 #include "ir/evidence.h"
 #include "mail/mail.h"
@@ -116,16 +117,17 @@ struct kept {
 	const json_t *analysis;
 };
 
+/* Keep the message with alert alert_id, audited; *rid gets its mail_reports id. */
 static int keep_message(struct store *st, const struct actor *who, int64_t alert_id,
-			const struct kept *k, struct err *e)
+			const struct kept *k, int64_t *rid, struct err *e)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(k->n, sodium_base64_VARIANT_ORIGINAL);
 	char *b64 = malloc(b64len), oid[32];
 	struct buf an = BUF_INIT;
 	struct stmt *s;
-	int64_t rid = 0;
 	int rc;
 
+	*rid = 0;
 	if (!b64)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	sodium_bin2base64(b64, b64len, (const unsigned char *)k->data, k->n,
@@ -147,9 +149,9 @@ static int keep_message(struct store *st, const struct actor *who, int64_t alert
 	stmt_bind_text(s, 9, k->origin);
 	stmt_bind_text(s, 10, who->name);
 	stmt_bind_int(s, 11, who->now);
-	rc = stmt_int_result(s, &rid, e);
+	rc = stmt_int_result(s, rid, e);
 	if (!rc) {
-		json_t *after = json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:I}", "report", (json_int_t)rid,
+		json_t *after = json_pack("{s:I,s:s,s:s,s:s,s:i,s:s,s:I}", "report", (json_int_t)*rid,
 					  "message_id", k->r->msg.message_id ? k->r->msg.message_id : "",
 					  "sha256", k->sha, "verdict", mail_verdict_name(k->r->verdict),
 					  "score", k->r->score, "origin", k->origin, "size",
@@ -161,6 +163,25 @@ static int keep_message(struct store *st, const struct actor *who, int64_t alert
 out:
 	free(b64);
 	buf_release(&an);
+	return rc;
+}
+
+/* The analysis's indicators as observables of the alert. */
+static int keep_observables(struct store *st, int64_t alert_id, const struct mail_iocs *io,
+			    int64_t now, struct err *e)
+{
+	const struct {
+		const struct strv *v;
+		enum observable_type t;
+	} kinds[] = {
+		{ &io->urls, OBS_URL }, { &io->domains, OBS_DOMAIN }, { &io->ips, OBS_IP },
+		{ &io->emails, OBS_EMAIL }, { &io->hashes, OBS_SHA256 },
+	};
+	int rc = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (size_t i = 0; i < kinds[k].v->n && !rc; i++)
+			rc = alertobs_add(st, alert_id, kinds[k].t, kinds[k].v->v[i], now, NULL, e);
 	return rc;
 }
 
@@ -179,7 +200,7 @@ static int record(struct store *st, const struct actor *who, const struct kept *
 	json_t *event = alert_event(k->analysis);
 	enum alert_outcome got = ALERT_CREATED;
 	struct actor sys;
-	int64_t aid = 0;
+	int64_t aid = 0, rid = 0;
 	const char *outcome;
 	int rc = store_begin(st, e);
 
@@ -211,7 +232,9 @@ static int record(struct store *st, const struct actor *who, const struct kept *
 		rc = alert_record(st, &sys, &in, 0, &aid, &got, e);
 		outcome = outcome_name(got);
 		if (!rc && got != ALERT_SUPPRESSED)
-			rc = keep_message(st, who, aid, k, e);
+			rc = keep_message(st, who, aid, k, &rid, e);
+		if (!rc && got != ALERT_SUPPRESSED)
+			rc = keep_observables(st, aid, &k->r->iocs, who->now, e);
 	}
 	if (!rc)
 		rc = store_commit(st, e);
@@ -221,6 +244,7 @@ static int record(struct store *st, const struct actor *who, const struct kept *
 	}
 	json_object_set_new(out, "alert", aid ? json_integer(aid) : json_null());
 	json_object_set_new(out, "outcome", json_string(outcome));
+	json_object_set_new(out, "report", rid ? json_integer(rid) : json_null());
 out:
 	json_decref(event);
 	buf_release(&title);
@@ -254,6 +278,7 @@ int mailalert_submit(struct store *st, const struct actor *who, const struct mai
 	if (r.verdict == VERDICT_CLEAN) {
 		json_object_set_new(j, "alert", json_null());
 		json_object_set_new(j, "outcome", json_null());
+		json_object_set_new(j, "report", json_null());
 	} else {
 		struct kept k = { data, sha, origin, n, &r, j };
 		crypto_hash_sha256(hash, (const unsigned char *)data, n);

@@ -17,7 +17,7 @@ struct err;
 struct mail_config;
 struct store;
 
-#define MAILALERT_MAX (1024 * 1024)  /* bytes of one reported message (the API's body limit) */
+#define MAILALERT_MAX (25 * 1024 * 1024) /* bytes of one reported message (real mail with attachments) */
 #define MAILALERT_TITLE_MAX 200      /* bytes of an alert title made from the reasons */
 
 /*
@@ -29,8 +29,9 @@ struct store;
  * (same Message-ID, or same bytes when it has none) is not kept again: the
  * answer names its alert with "outcome": "duplicate". origin says where it
  * came from ("api", "cli", "imap"). *out (caller decrefs) gets the
- * analysis (mail_result_json) plus "alert" (the id or null) and "outcome"
- * ("created", "deduplicated", "duplicate", "suppressed" or null). Errors:
+ * analysis (mail_result_json) plus "alert" (the id or null), "outcome"
+ * ("created", "deduplicated", "duplicate", "suppressed" or null) and
+ * "report" (the id of the kept message, or null when nothing was kept). Errors:
  * ERR_DENIED, ERR_TOOLONG over MAILALERT_MAX, ERR_PARSE for bytes that are
  * no message; nothing is stored then.
  */

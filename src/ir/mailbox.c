@@ -6,7 +6,9 @@
  */
 #include "ir/mailbox.h"
 #include "ir/actor.h"
+#include "ir/mailack.h"
 #include "ir/mailalert.h"
+#include "ir/mailsettings.h"
 #include "ir/scheduler.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,7 +31,8 @@ struct mailbox {
 	struct scheduler *job;       /* the polling thread, under the lease "imap" */
 	char *url, *user, *folder;
 	char password[MAILBOX_PASSWORD_MAX + 1];
-	const struct mail_config *mail;
+	struct mailsettings *mail;
+	struct mailack *ack;         /* NULL: no acknowledgements */
 };
 
 /* One IMAP session on a connected, logged-in curl handle. */
@@ -195,11 +198,17 @@ static int handle_one(struct mailbox *mb, struct imap *im, struct store *st, uns
 	if (rc)
 		goto out;
 	if (fetched_body(&reply, &data, &n) == 0) {
+		struct mailcfg_hold *hold = NULL;
 		struct err sub;
 		actor_system(&who, NULL);
 		snprintf(who.name, sizeof(who.name), "imap");
 		err_clear(&sub);
-		rc = mailalert_submit(st, &who, mb->mail, data, n, "imap", &out, &sub);
+		rc = mailsettings_acquire(mb->mail, st, &hold, &sub);
+		if (!rc)
+			rc = mailalert_submit(st, &who, mailcfg_of(hold), data, n, "imap", &out, &sub);
+		if (!rc && mb->ack && mailack_queue(st, mailcfg_of(hold), data, n, out, NULL, &sub))
+			log_warn("imap: message uid %lu: acknowledgement not queued: %s", uid, err_msg(&sub));
+		mailsettings_release(mb->mail, hold);
 		if (rc == ERR_PARSE || rc == ERR_TOOLONG)
 			log_warn("imap: message uid %lu: %s: marked seen, not analysed", uid, err_msg(&sub));
 		else if (rc) {
@@ -276,31 +285,36 @@ out:
 /* One poll, run by the scheduler's thread while this node holds the lease. */
 static int poll_tick(void *ctx, struct store *st, int64_t now, struct err *e)
 {
-	int handled = 0, alerts = 0, rc = poll_once(ctx, st, &handled, &alerts, e);
+	struct mailbox *mb = ctx;
+	int handled = 0, alerts = 0, rc = poll_once(mb, st, &handled, &alerts, e);
+	struct err ack;
 
-	(void)now;
 	if (handled)
 		log_info("imap: %d message%s handled, %d new alert%s", handled, handled == 1 ? "" : "s",
 			 alerts, alerts == 1 ? "" : "s");
+	/* Acknowledgements go out after the intake, even when the IMAP server failed. */
+	err_clear(&ack);
+	if (mb->ack && mailack_send_pending(mb->ack, st, now, &ack))
+		log_warn("smtp: acknowledgements: %s", err_msg(&ack));
 	return rc;
 }
 
-static int read_password(struct mailbox *mb, const char *path, struct err *e)
+int mailbox_read_secret(const char *option, const char *path, char out[MAILBOX_PASSWORD_MAX + 1],
+			struct err *e)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
 	if (!f)
-		return err_set(e, ERR_IO, "--imap-password-file: %s: %s", path, strerror(errno));
-	n = fread(mb->password, 1, sizeof(mb->password) - 1, f);
+		return err_set(e, ERR_IO, "%s: %s: %s", option, path, strerror(errno));
+	n = fread(out, 1, MAILBOX_PASSWORD_MAX, f);
 	fclose(f);
 	if (n >= MAILBOX_PASSWORD_MAX)
-		return err_set(e, ERR_INVALID, "--imap-password-file: longer than %d bytes",
-			       MAILBOX_PASSWORD_MAX - 1);
-	while (n > 0 && (mb->password[n - 1] == '\n' || mb->password[n - 1] == '\r'))
+		return err_set(e, ERR_INVALID, "%s: longer than %d bytes", option, MAILBOX_PASSWORD_MAX - 1);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		n--;
-	mb->password[n] = '\0';
-	return n ? 0 : err_set(e, ERR_INVALID, "--imap-password-file: %s is empty", path);
+	out[n] = '\0';
+	return n ? 0 : err_set(e, ERR_INVALID, "%s: %s is empty", option, path);
 }
 
 /* The mailbox named by the URL's path ("INBOX" when none); no quotes or controls. */
@@ -348,13 +362,14 @@ int mailbox_start(const struct mailbox_config *cfg, struct mailbox **out, struct
 		return err_set(e, ERR_USAGE, "--imap-url needs --imap-user and --imap-password-file");
 	if (!(mb = calloc(1, sizeof(*mb))))
 		return err_set(e, ERR_NOMEM, "out of memory");
-	if ((rc = parse_url(mb, cfg->url, e)) || (rc = read_password(mb, cfg->password_file, e)))
+	if ((rc = parse_url(mb, cfg->url, e)) || (rc = mailbox_read_secret("--imap-password-file", cfg->password_file, mb->password, e)))
 		goto fail;
 	if (!(mb->user = strdup(cfg->user))) {
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	mb->mail = cfg->mail;
+	mb->ack = cfg->ack;
 	j.ctx = mb;
 	if ((rc = scheduler_job_start(&j, &mb->job, e)))
 		goto fail;

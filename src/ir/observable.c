@@ -606,7 +606,7 @@ int observable_extract(const char *text, size_t len, json_t **out, struct err *e
 
 /* Insert every extracted item; sort them into added and existing. */
 static int add_found(struct store *st, const struct actor *who, int64_t incident_id,
-		     json_t *items, const char *tlp, int ioc, json_t *added, json_t *existing,
+		     const json_t *items, const char *tlp, int ioc, json_t *added, json_t *existing,
 		     struct err *e)
 {
 	size_t i;
@@ -639,15 +639,29 @@ static int add_found(struct store *st, const struct actor *who, int64_t incident
 int observable_add_text(struct store *st, const struct actor *who, const char *hid,
 			const char *text, const char *tlp, int ioc, json_t **out, struct err *e)
 {
+	json_t *items = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = observable_extract(text ? text : "", text ? strlen(text) : 0, &items, e);
+	if (!rc)
+		rc = observable_add_items(st, who, hid, items, tlp, ioc, "pasted text", out, e);
+	json_decref(items);
+	return rc;
+}
+
+int observable_add_items(struct store *st, const struct actor *who, const char *hid,
+			 const json_t *items, const char *tlp, int ioc, const char *source,
+			 json_t **out, struct err *e)
+{
 	char canon[INCIDENT_HID_MAX], tlpname[32];
-	json_t *items = NULL, *added = json_array(), *existing = json_array();
+	json_t *added = json_array(), *existing = json_array();
 	struct buf note = BUF_INIT;
 	int64_t incident_id;
 	int rc;
 
 	*out = NULL;
-	if ((rc = observable_extract(text ? text : "", text ? strlen(text) : 0, &items, e)) ||
-	    (rc = incident_resolve(st, who, hid, ACT_OBSERVABLE_EDIT, &incident_id, canon, e)) ||
+	if ((rc = incident_resolve(st, who, hid, ACT_OBSERVABLE_EDIT, &incident_id, canon, e)) ||
 	    (rc = tlp_choose(st, incident_id, tlp, tlpname, sizeof(tlpname), e)))
 		goto out;
 	if ((rc = store_begin(st, e)))
@@ -656,7 +670,7 @@ int observable_add_text(struct store *st, const struct actor *who, const char *h
 	if (!rc && json_array_size(added) == 0) {
 		store_rollback(st); /* nothing new: nothing to record */
 	} else if (!rc) {
-		buf_addf(&note, "%zu observables added from pasted text", json_array_size(added));
+		buf_addf(&note, "%zu observables added from %s", json_array_size(added), source);
 		rc = obs_finish(st, who, incident_id, canon, "observable.extract", note.data, NULL,
 				added, ioc, e);
 		if (rc)
@@ -668,7 +682,6 @@ int observable_add_text(struct store *st, const struct actor *who, const char *h
 		*out = json_pack("{s:O,s:O}", "added", added, "existing", existing);
 out:
 	buf_release(&note);
-	json_decref(items);
 	json_decref(added);
 	json_decref(existing);
 	return rc;

@@ -102,6 +102,16 @@ int observable_extract(const char *text, size_t len, json_t **out, struct err *e
 int observable_add_text(struct store *st, const struct actor *who, const char *hid,
 			const char *text, const char *tlp, int ioc, json_t **out, struct err *e);
 
+/*
+ * Add the items (a JSON array of {type, value}, already normalised, as
+ * observable_extract gives) that incident hid does not have yet, as
+ * observable_add_text does; the timeline says they came from source
+ * ("pasted text", "alert #12"). Works inside the caller's transaction too.
+ */
+int observable_add_items(struct store *st, const struct actor *who, const char *hid,
+			 const json_t *items, const char *tlp, int ioc, const char *source,
+			 json_t **out, struct err *e);
+
 struct observable_patch {
 	const char *tlp;     /* NULL: unchanged */
 	int ioc;             /* -1: unchanged */

@@ -55,6 +55,9 @@ static const struct copy_table {
 	{ "lessons", 8, 0, NULL },
 	{ "lesson_actions", 8, 0, NULL },
 	{ "mail_reports", 9, 1, NULL },
+	{ "mail_settings", 10, 0, NULL },
+	{ "alert_observables", 10, 1, NULL },
+	{ "mail_acks", 10, 0, NULL },
 };
 /*
  * The newest schema whose tables are all listed above. 0011 (detection: a

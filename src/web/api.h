@@ -184,5 +184,7 @@ int api_metrics_get(struct request *rq, struct response *rs);
 /* Reported mail (web/api_mail.c). */
 int api_mail_post(struct request *rq, struct response *rs);
 int api_alert_mail(struct request *rq, struct response *rs);
+int api_mail_settings_get(struct request *rq, struct response *rs);
+int api_mail_settings_put(struct request *rq, struct response *rs);
 
 #endif

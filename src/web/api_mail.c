@@ -1,10 +1,12 @@
 /*
  * api_mail.c: the REST API of reported mail: POST /api/v1/mail takes a
- * raw message, answers its analysis and, for a bec, phishing or suspicious
+ * raw message (streamed into a bounded buffer, up to MAILALERT_MAX), answers its analysis and, for a bec, phishing or suspicious
  * verdict, the alert it became (ir/mailalert.h); GET
- * /api/v1/alerts/{alert}/mail lists the mails kept with an alert.
+ * /api/v1/alerts/{alert}/mail lists the mails kept with an alert; GET and
+ * PUT /api/v1/settings/mail read and change the analyser's settings.
  */
 #include "ir/mailalert.h"
+#include "ir/mailsettings.h"
 #include "util/err.h"
 #include "web/api.h"
 #include "web/http.h"
@@ -28,26 +30,76 @@ static int raw_message_type(struct request *rq)
 		       "application/octet-stream");
 }
 
-/*
- * POST /api/v1/mail: 201 with the analysis and "alert" when an alert was
- * created, 200 otherwise (clean, or the alert already existed).
- */
-int api_mail_post(struct request *rq, struct response *rs)
+/* The message as it arrives: a buffer capped at MAILALERT_MAX. */
+static int mail_data(struct request *rq, const char *p, size_t n)
 {
+	struct buf *b = rq->stream_ctx;
+
+	buf_add(b, p, n);
+	return buf_error(b) ? err_set(&rq->err, ERR_TOOLONG, "message too large (at most %d bytes)",
+				      MAILALERT_MAX) : 0;
+}
+
+/* The whole message is in: analyse it with the settings in force, answer. */
+static int mail_finish(struct request *rq, struct response *rs)
+{
+	struct mailsettings *ms = http_mail_settings(rq->srv);
+	struct mailcfg_hold *hold = NULL;
+	struct buf *b = rq->stream_ctx;
 	json_t *out = NULL;
 	const char *oc;
 	int rc;
 
-	if ((rc = raw_message_type(rq)))
+	if ((rc = mailsettings_acquire(ms, rq->st, &hold, &rq->err)))
 		return rc;
-	if (!http_mail_config(rq->srv))
-		return err_set(&rq->err, ERR_BUSY, "mail analysis is not configured in this server");
-	rc = mailalert_submit(rq->st, &rq->actor, http_mail_config(rq->srv), rq->body.data,
-			      rq->body.len, "api", &out, &rq->err);
+	rc = mailalert_submit(rq->st, &rq->actor, mailcfg_of(hold), b->data, b->len, "api", &out,
+			      &rq->err);
+	mailsettings_release(ms, hold);
 	if (rc)
 		return rc;
 	oc = json_string_value(json_object_get(out, "outcome"));
 	return resp_json(rs, oc && strcmp(oc, "created") == 0 ? 201 : 200, out);
+}
+
+static void mail_release(struct request *rq)
+{
+	struct buf *b = rq->stream_ctx;
+
+	if (b)
+		buf_release(b);
+	free(b);
+	rq->stream_ctx = NULL;
+}
+
+static const struct req_stream mail_stream = { mail_data, mail_finish, mail_release };
+
+/*
+ * POST /api/v1/mail (ROUTE_STREAM): up to MAILALERT_MAX bytes, refused with
+ * 413 from the Content-Length before the body is read, or as soon as a
+ * body without one passes the limit. 201 with the analysis and "alert"
+ * when an alert was created, 200 otherwise (clean, or the alert already
+ * existed).
+ */
+int api_mail_post(struct request *rq, struct response *rs)
+{
+	const char *len = req_header(rq, "Content-Length");
+	struct buf *b;
+	int rc;
+
+	(void)rs;
+	if ((rc = raw_message_type(rq)))
+		return rc;
+	if (!http_mail_settings(rq->srv))
+		return err_set(&rq->err, ERR_BUSY, "mail analysis is not configured in this server");
+	if (len && strtoull(len, NULL, 10) > MAILALERT_MAX)
+		return err_set(&rq->err, ERR_TOOLONG, "message too large (at most %d bytes)", MAILALERT_MAX);
+	if (!(b = malloc(sizeof(*b))))
+		return err_set(&rq->err, ERR_NOMEM, "out of memory");
+	buf_init(b, MAILALERT_MAX);
+	rq->stream_max = MAILALERT_MAX;
+	rq->stream_ctx = b;
+	rq->stream = &mail_stream;
+	return 0;
 }
 
 /* GET /api/v1/alerts/{alert}/mail */
@@ -67,4 +119,22 @@ int api_alert_mail(struct request *rq, struct response *rs)
 	if (rc)
 		return rc;
 	return api_items(rs, items);
+}
+
+/* GET /api/v1/settings/mail: the analyser's settings in force and where they come from. */
+int api_mail_settings_get(struct request *rq, struct response *rs)
+{
+	json_t *out = NULL;
+	int rc = mailsettings_show(http_mail_settings(rq->srv), rq->st, &rq->actor, &out, &rq->err);
+
+	return rc ? rc : resp_json(rs, 200, out);
+}
+
+/* PUT /api/v1/settings/mail: the whole settings (the --mail-config file's JSON). */
+int api_mail_settings_put(struct request *rq, struct response *rs)
+{
+	json_t *out = NULL;
+	int rc = mailsettings_save(rq->st, &rq->actor, rq->body.data, rq->body.len, &out, &rq->err);
+
+	return rc ? rc : resp_json(rs, 200, out);
 }

@@ -50,7 +50,7 @@ struct http_server {
 	struct syslog_server *syslog;     /* borrowed from the caller */
 	long long stream_max;
 	char *evidence_dir;
-	const struct mail_config *mail;   /* borrowed from the caller */
+	struct mailsettings *mail;        /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -111,7 +111,7 @@ struct intake *http_intake(const struct http_server *srv) { return srv->intake; 
 struct syslog_server *http_syslog(const struct http_server *srv) { return srv->syslog; }
 long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
 const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
-const struct mail_config *http_mail_config(const struct http_server *srv) { return srv->mail; }
+struct mailsettings *http_mail_settings(const struct http_server *srv) { return srv->mail; }
 
 void http_db_pool(struct http_server *srv, struct http_db_pool *out)
 {

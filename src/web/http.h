@@ -10,7 +10,7 @@
 struct err;
 struct http_server;
 struct intake;
-struct mail_config;
+struct mailsettings;
 struct syslog_server;
 struct tz;
 
@@ -26,7 +26,7 @@ struct http_config {
 	long long stream_max;  /* bytes a streamed upload (ROUTE_STREAM) may have; 0: HTTP_STREAM_MAX */
 	const char *evidence_dir; /* the evidence folder (--evidence-dir), or NULL: the store's */
 	int db_others;         /* store connections the process holds besides the workers' */
-	const struct mail_config *mail; /* reported-mail analysis (borrowed), or NULL: the defaults */
+	struct mailsettings *mail; /* reported-mail settings (borrowed, ir/mailsettings.h), or NULL */
 };
 
 /* How many store connections a node may hold, and how many it holds now. */
@@ -60,8 +60,8 @@ long long http_stream_max(const struct http_server *srv);
 const char *http_evidence_dir(const struct http_server *srv);
 /* The store connection pool's size and use (for health and the start log). */
 void http_db_pool(struct http_server *srv, struct http_db_pool *out);
-/* The reported-mail configuration given to http_start (NULL: none given). */
-const struct mail_config *http_mail_config(const struct http_server *srv);
+/* The reported-mail settings given to http_start (NULL: none given). */
+struct mailsettings *http_mail_settings(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

@@ -55,6 +55,9 @@ static int render_users(struct request *rq, struct response *rs, unsigned status
 		return rc;
 	page_begin(rq, &b, page_t(rq, "users.title"));
 	html_printf(&b, "<h1>%s</h1>", page_t(rq, "users.title"));
+	if (role_may(rq->actor.role, ACT_SETTINGS))
+		html_printf(&b, "<p><a href=\"/settings/mail\" id=\"mail-settings-link\">%s</a></p>",
+			    page_t(rq, "mailset.link"));
 	if (msg)
 		pg_error_box(rq, &b, "msg.not_saved", msg);
 	pg_done_notice(rq, &b);

@@ -2,10 +2,12 @@
  * page_mail.c: the mail page of an alert made from a reported mail: the
  * verdict and score, each reason with its evidence, the headers, the
  * authentication results, the links (visible text and real target), the
- * attachments and the indicators. The mail's HTML is never rendered:
+ * attachments, the indicators and the observables the alert keeps of them
+ * (copied to the incident on promote or attach). The mail's HTML is never rendered:
  * everything is escaped text, under a CSP without inline anything.
  */
 #include "ir/alert.h"
+#include "ir/observable.h"
 #include "ir/mailalert.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -189,6 +191,28 @@ static void report(struct request *rq, struct buf *b, const json_t *r, const cha
 	buf_adds(b, "</section>");
 }
 
+/* The alert's observables: what promote or attach copies to the incident. */
+static void observables(struct request *rq, struct buf *b, const json_t *alert)
+{
+	const json_t *obs = json_object_get(alert, "observables"), *x;
+	size_t i;
+
+	if (json_array_size(obs) == 0)
+		return;
+	html_printf(b, "<section class=\"card\" id=\"alert-observables\"><h2>%s</h2><p class=\"hint muted\">"
+		       "%s</p><table class=\"list\"><thead><tr><th>%s</th><th>%s</th></tr></thead><tbody>",
+		    page_t(rq, "mail.observables"), page_t(rq, "mail.observables_hint"),
+		    page_t(rq, "obs.type"), page_t(rq, "obs.value"));
+	json_array_foreach(obs, i, x) {
+		enum observable_type t = OBS__COUNT;
+		observable_type_parse(json_str(x, "type"), &t, NULL);
+		html_printf(b, "<tr><td>%s</td><td><code>%s</code></td></tr>",
+			    t < OBS__COUNT ? observable_type_label(t, rq->lang) : json_str(x, "type"),
+			    json_str(x, "display"));
+	}
+	buf_adds(b, "</tbody></table></section>");
+}
+
 int page_alert_mail(struct request *rq, struct response *rs)
 {
 	struct buf b = BUF_INIT, title = BUF_INIT;
@@ -216,6 +240,7 @@ int page_alert_mail(struct request *rq, struct response *rs)
 		html_printf(&b, "<p>%s</p>", page_t(rq, "mail.none"));
 	json_array_foreach(items, i, r)
 		report(rq, &b, r, json_str(a, "incident"));
+	observables(rq, &b, a);
 	json_decref(items);
 	json_decref(a);
 	page_end(rq, &b);

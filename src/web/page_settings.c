@@ -1,6 +1,6 @@
 /*
  * page_settings.c: the administrator's settings pages. /settings lists
- * them; /settings/clocks edits the regulatory clocks (ir/clock.h: APPI
+ * them (the reported-mail settings are page_mail_settings.c's); /settings/clocks edits the regulatory clocks (ir/clock.h: APPI
  * 速報 and 確報 days, GDPR hours, "due soon", reminder thresholds and the
  * organisation's zone), all fields saved together or none.
  */
@@ -24,6 +24,8 @@ int page_settings(struct request *rq, struct response *rs)
 	html_printf(&b, "<h1>%s</h1><ul class=\"settings\">", page_t(rq, "settings.title"));
 	html_printf(&b, "<li><a href=\"/settings/clocks\">%s</a> · %s</li>",
 		    page_t(rq, "settings.clocks"), page_t(rq, "settings.clocks_help"));
+	html_printf(&b, "<li><a href=\"/settings/mail\">%s</a> · %s</li>", page_t(rq, "mailset.link"),
+		    page_t(rq, "settings.mail_help"));
 	buf_adds(&b, "</ul>");
 	page_end(rq, &b);
 	return page_send(rs, &b);

@@ -119,5 +119,9 @@ const struct route page_routes[] = {
 	{ "POST", "/incidents/{id}/lessons/actions", page_lessons_action, PGI, ACT_LESSONS_EDIT,
 	  "add a follow-up action" },
 	{ "GET", "/metrics", page_metrics, PG, ACT_INCIDENT_READ, "incident metrics and charts" },
+	{ "GET", "/settings/mail", page_mail_settings, PG, ACT_SETTINGS,
+	  "the reported-mail analysis settings" },
+	{ "POST", "/settings/mail", page_mail_settings_save, PG, ACT_SETTINGS,
+	  "save the reported-mail analysis settings" },
 	{ NULL, NULL, NULL, 0, ACT_NONE, NULL },
 };

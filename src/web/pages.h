@@ -134,6 +134,9 @@ int page_lessons(struct request *rq, struct response *rs);
 int page_lessons_save(struct request *rq, struct response *rs);
 int page_lessons_action(struct request *rq, struct response *rs);
 int page_metrics(struct request *rq, struct response *rs);
+/* page_mail_settings.c: the reported-mail analysis settings (admin). */
+int page_mail_settings(struct request *rq, struct response *rs);
+int page_mail_settings_save(struct request *rq, struct response *rs);
 
 /* page_util.c */
 

@@ -79,6 +79,7 @@ sample() {
 	"PATCH /api/v1/incidents/{id}/observables/{obs}") echo '{"comment":"matrix"}' ;;
 	"PATCH /api/v1/incidents/{id}/lessons") echo "{\"damage_before_detection\":\"matrix $3\"}" ;;
 	"POST /api/v1/incidents/{id}/lessons/actions") echo "{\"title\":\"matrix $3\"}" ;;
+	"PUT /api/v1/settings/mail") echo '{"own_domains":["matrix.example"]}' ;;
 	esac
 }
 

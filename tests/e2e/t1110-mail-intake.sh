@@ -19,24 +19,6 @@ mail() {
 		-H "Authorization: Bearer $(cat "$1")" -H "Content-Type: ${3:-message/rfc822}" \
 		--data-binary "@$2" "$URL/api/v1/mail"
 }
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ]
-}
 alerts() { irdesk alert list --json | jq '.items | length'; }
 kept() { db_sql "SELECT COUNT(*) FROM mail_reports"; }
 up() { server && URL=http://127.0.0.1:$PORT; }
@@ -89,7 +71,7 @@ test_expect_success 'garbage, an empty or oversized body and a JSON body are ref
 	jq -e ".error.message | test(\"not a mail\")" "$TEST_DIR/out" > /dev/null &&
 	: > "$TEST_DIR/empty.eml" &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$TEST_DIR/empty.eml")" = 400 ] &&
-	{ cat "$DATA/0001-bec-lookalike-supplier.eml"; head -c 1100000 /dev/zero | tr "\0" "a"; } > "$TEST_DIR/big.eml" &&
+	{ cat "$DATA/0001-bec-lookalike-supplier.eml"; head -c 26300000 /dev/zero | tr "\0" "a"; } > "$TEST_DIR/big.eml" &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$TEST_DIR/big.eml")" = 413 ] &&
 	[ "$(mail "$TEST_DIR/hana.tok" "$DATA/0004-phish-link-mismatch.eml" application/json)" = 400 ] &&
 	jq -e ".error.message | test(\"message/rfc822\")" "$TEST_DIR/out" > /dev/null &&
