@@ -64,6 +64,7 @@ struct dec {
 	int wlb_id;                /* a top-level scalar "event_id" */
 	long special[SP__COUNT];   /* field index of each special key, -1 */
 	int truncated;             /* end was cut at EVENT_MAX_LEN */
+	long scalars;              /* PROFILE_CHECK: values that would be fields */
 };
 
 static const char lit_true[] = "true", lit_false[] = "false", lit_null[] = "";
@@ -767,6 +768,9 @@ static int parse_value(struct dec *d, enum mode mode, uint32_t name_off, size_t 
 
 	if (d->p >= d->end)
 		return fail_unexpected(d, "a value");
+	/* A check refuses what decoding would: every scalar becomes a field. */
+	if (d->want == PROFILE_CHECK && *d->p != '{' && *d->p != '[' && ++d->scalars > EVENT_MAX_FIELDS)
+		return fail(d, d->p, ERR_TOOLONG, "too many fields in one event");
 	switch (*d->p) {
 	case '{':
 		return parse_object(d, mode, name_off, name_len, depth);

@@ -75,10 +75,12 @@ static int is_hex(char c)
 }
 
 /*
- * Refang s[0..len) into out (at most n-1 bytes, NUL-terminated) and trim
- * whitespace. Returns the length, or -1 when it does not fit.
+ * One pass of refanging s[0..len) into out (at most n-1 bytes,
+ * NUL-terminated), whitespace trimmed; *changed is 1 when anything was
+ * replaced. Every replacement is shorter than what it replaces, so out may
+ * be s. Returns the length, or -1 when it does not fit.
  */
-static long refang(const char *s, size_t len, char *out, size_t n)
+static long refang_once(const char *s, size_t len, char *out, size_t n, int *changed)
 {
 	static const struct { const char *from, *to; } subst[] = {
 		{ "[.]", "." }, { "(.)", "." }, { "{.}", "." }, { "[dot]", "." }, { "(dot)", "." },
@@ -88,6 +90,7 @@ static long refang(const char *s, size_t len, char *out, size_t n)
 	};
 	size_t o = 0, i = 0;
 
+	*changed = 0;
 	while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
 		s++, len--;
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
@@ -107,7 +110,7 @@ static long refang(const char *s, size_t len, char *out, size_t n)
 					memcpy(out + o, subst[k].to, tl);
 					o += tl;
 					i += fl;
-					done = 1;
+					done = *changed = 1;
 					break;
 				}
 			}
@@ -120,6 +123,21 @@ static long refang(const char *s, size_t len, char *out, size_t n)
 	}
 	out[o] = '\0';
 	return (long)o;
+}
+
+/*
+ * Refang until nothing changes, so that normalising twice gives what
+ * normalising once gave ("Fxp[:]//" is "Fxp://" after one pass, "ftp://"
+ * after two). Each pass shortens the text, so this ends.
+ */
+static long refang(const char *s, size_t len, char *out, size_t n)
+{
+	int changed;
+	long l = refang_once(s, len, out, n, &changed);
+
+	while (l >= 0 && changed)
+		l = refang_once(out, (size_t)l, out, n, &changed);
+	return l;
 }
 
 /* An IP address s[0..len) (v4, or v6 without zone) into 16 bytes; v4 gives v4-mapped. */
@@ -242,6 +260,14 @@ static int norm_domain(const char *s, size_t len, char *out, size_t n)
 		}
 		idn2_free(puny);
 		if (!ok)
+			return -1;
+		/* IDNA maps the ideographic full stop (。) to a dot: one may start or
+		 * end the name now, as ASCII dots were trimmed above. */
+		while (o && out[o - 1] == '.')
+			o--;
+		while (o && out[0] == '.')
+			memmove(out, out + 1, o--);
+		if (!o)
 			return -1;
 	} else {
 		for (size_t i = 0; i < len; i++)

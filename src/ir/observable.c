@@ -102,7 +102,10 @@ static int norm_registry(const char *s, struct buf *out)
 					continue;
 				buf_addch(out, c);
 			}
-			if (out->data[out->len - 1] == '\\')
+			/* No separator or blank at the end: the value is trimmed on entry,
+			 * so normalising again must not find one to remove. */
+			while (out->len && (out->data[out->len - 1] == '\\' ||
+					    out->data[out->len - 1] == ' ' || out->data[out->len - 1] == '\t'))
 				buf_truncate(out, out->len - 1);
 			return 0;
 		}

@@ -33,8 +33,11 @@ test_expect_success 'every fuzz target builds' '
 test_expect_success 'seed corpora from the test data' '
 	seed_files corpus/fuzz_event "$DATA"/event/*.json &&
 	seed_files corpus/fuzz_mail "$DATA"/mail/*.eml "$TEST_TOP"/tests/fuzz/regress/*.eml &&
+	seed_files corpus/fuzz_mailack "$DATA"/mail/*.eml &&
 	seed_lines corpus/fuzz_observable "$DATA"/observable/*.tsv &&
-	seed_files corpus/fuzz_observable "$DATA"/ioc/* "$TEST_TOP"/tests/fuzz/regress/mail_ioc-nul-before-at &&
+	seed_files corpus/fuzz_observable "$DATA"/ioc/* "$TEST_TOP"/tests/fuzz/regress/mail_ioc-nul-before-at \
+		"$TEST_TOP"/tests/fuzz/regress/refang-two-passes "$TEST_TOP"/tests/fuzz/regress/idn-*-full-stop \
+		"$TEST_TOP"/tests/fuzz/regress/registry-trailing-blank &&
 	grep -h "condition:" "$DATA"/sigma/*.txt | sed "s/^ *condition: *//" >conditions &&
 	seed_lines corpus/fuzz_sigma_cond conditions &&
 	seed_files corpus/fuzz_sigma_yaml "$DATA"/sigma/*.txt &&

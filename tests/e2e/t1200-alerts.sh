@@ -82,6 +82,11 @@ test_expect_success 'a JSON object and a JSON array are accepted too; malformed 
 {\"broken\": " &&
 	[ "$(out .error.code)" = parse ] &&
 	expect 400 admin POST /api/v1/events "" &&
+	{ printf "[%s,{\"EventID\":1" "$(ev WS08 eve "C:\\\\x\\\\evil.exe" a)"
+	  for _ in $(seq 1 70); do printf ",\"f\":[%s1]" "$(printf "1,%.0s" $(seq 1 999))"; done; printf "}]"; } > wide.json &&
+	[ "$(curl -sS -o "$TEST_DIR/out" -w "%{http_code}" -H "Authorization: Bearer $(cat "$TEST_DIR/admin.token")" \
+		--data-binary @wide.json "$(url /api/v1/events)")" = 413 ] &&
+	out .error.message | grep -q "too many fields" &&
 	sleep 0.3 && wait_alerts 5
 '
 
