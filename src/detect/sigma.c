@@ -1144,11 +1144,17 @@ static int corr_holds(const struct scorr *k, double v)
 	return num_holds(k->cop, v, k->cval) && (!k->has2 || num_holds(k->cop2, v, k->cval2));
 }
 
-/* The count, distinct values, sum or average of g's matches (not temporal). */
+/* The count, distinct values, sum or average of g's matches, or (temporal)
+ * how many of the referenced rules it saw since its window opened. */
 static double group_value(const struct scorr *k, const struct cgroup *g)
 {
 	double sum = 0;
 
+	if (k->type == CT_TEMPORAL) {
+		for (size_t i = 0; i < k->nrules; i++)
+			sum += g->at[i] != CORR_NONE;
+		return sum;
+	}
 	if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT)
 		return (double)g->n;
 	for (size_t i = 0; i < g->n; i++)
@@ -1311,7 +1317,7 @@ static int group_close(const struct sigma_ruleset *rs, struct sigma_corr_state *
 	int rc = 0;
 
 	/* A value_count window whose matches all lacked the field holds nothing. */
-	if (g->n == 0 || !corr_holds(k, group_value(k, g)))
+	if ((k->type != CT_TEMPORAL && g->n == 0) || !corr_holds(k, group_value(k, g)))
 		goto out;
 	group_text(&st->closing, k, g->key);
 	if (buf_error(&st->closing)) {

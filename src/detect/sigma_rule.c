@@ -988,10 +988,11 @@ static int compile_correlation(struct rbuild *b, const struct ynode *c, struct s
 		 */
 		if (upper_only(k->cop) || (k->has2 && upper_only(k->cop2))) {
 			if (k->type == CT_EVENT_COUNT || k->type == CT_VALUE_COUNT ||
-			    k->type == CT_VALUE_SUM)
+			    k->type == CT_VALUE_SUM || k->type == CT_TEMPORAL)
 				k->deferred = 1;
 			else if (k->type != CT_VALUE_AVG && upper_only(k->cop) &&
 				 (!k->has2 || upper_only(k->cop2)))
+				/* How far an ordered chain got has no meaning once the window is over. */
 				return reject(b, "correlation: %s with only lt/lte (at most N rules "
 					      "seen) is not evaluated; give gt, gte or eq", types[t]);
 		}

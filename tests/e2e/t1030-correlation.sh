@@ -89,12 +89,14 @@ test_expect_success 'ingest makes an alert of the firing, not of the silent rule
 		.items[0].group_key == \"TargetUserName=bob\""
 '
 
-test_expect_success 'value_percentile and temporal with only lt are rejected with the reason' '
+test_expect_success 'value_percentile and temporal_ordered with only lt are rejected with the reason' '
 	sed "s/type: event_count/type: value_percentile/; s/        gte: 3/        field: Image\n        lte: 1/" rules.yml >pct.yml &&
-	sed "s/type: event_count/type: temporal/; s/        gte: 3/        lt: 2/" rules.yml >tlt.yml &&
-	expect_code 0 irdesk rules check pct.yml tlt.yml &&
+	sed "s/type: event_count/type: temporal_ordered/; s/        gte: 3/        lt: 2/" rules.yml >tlt.yml &&
+	sed "s/type: event_count/type: temporal/; s/        gte: 3/        lt: 2/" rules.yml >tmp-lt.yml &&
+	expect_code 0 irdesk rules check pct.yml tlt.yml tmp-lt.yml &&
 	grep "pct.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "rejected: correlation: value_percentile is not evaluated" &&
-	grep "tlt.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "rejected: correlation: temporal with only lt/lte"
+	grep "tlt.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "rejected: correlation: temporal_ordered with only lt/lte" &&
+	grep "tmp-lt.yml.*$CORR_ID" "$TEST_DIR/stdout" | grep -q "loaded"
 '
 
 # lt: fewer than 3 failed logons per user within 5 minutes of the first:

@@ -120,9 +120,6 @@ static void test_who_is_acknowledged(void **state)
 	assert_int_equal(queue(f, f->out, "From: \"A\" <a@example.co.jp>, <b@example.co.jp>\r\n\r\n"), 0);
 	assert_int_equal(queue(f, f->out, "Subject: no sender\r\n\r\nFrom: t.yamada@example.co.jp\r\n"), 0);
 	assert_int_equal(queue(f, f->out, "From: not an address\r\n\r\n"), 0);
-	/* Found by fuzz_mailack: a trailing ideographic full stop normalises to a
-	 * trailing dot that does not normalise again. */
-	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\xe3\x80\x82\r\n\r\n"), 0);
 	json_object_set_new(other, "outcome", json_string("duplicate"));
 	assert_int_equal(queue(f, other, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	json_object_set_new(other, "outcome", json_string("created"));
@@ -136,6 +133,10 @@ static void test_who_is_acknowledged(void **state)
 	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\r\n\r\n"), 0);
 	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks WHERE recipient = "
 				      "'t.yamada@example.co.jp' AND state = 'pending'", NULL), 1);
+	/* Found by fuzz_mailack: a trailing ideographic full stop (IDNA: a dot)
+	 * is the same mailbox, so the same report is not acknowledged twice. */
+	assert_int_equal(queue(f, f->out, "From: t.yamada@example.co.jp\xe3\x80\x82\r\n\r\n"), 0);
+	assert_int_equal(unit_count(f->st, "SELECT COUNT(*) FROM mail_acks", NULL), 1);
 }
 
 static void test_unreachable_server_retried(void **state)
