@@ -160,6 +160,11 @@ char *mail_host_ascii(const char *host);
  * *how; else NULL.
  */
 const char *mail_lookalike(const char *domain, const struct strv *targets, const char **how);
+/* 1 when reg (a registrable domain) is an internationalised domain whose
+ * first label, as Unicode, reads as word (a brand): the same confusable
+ * skeleton, or one letter off for words over four letters (rοbinhood with a
+ * Greek omicron, robịnhood). */
+int mail_homograph_of(const char *reg, const char *word);
 /* 1 when name looks like the executive's name (exact, near or skeleton). */
 int mail_name_like(const char *display, const char *exec_name);
 /* 1 when the address's domain is listed (registrable domains compared). */

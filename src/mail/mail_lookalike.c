@@ -312,6 +312,52 @@ const char *mail_lookalike(const char *domain, const struct strv *targets, const
 	return hit;
 }
 
+/* Drop combining diacritical marks (U+0300..U+036F) from UTF-8 s, in place:
+ * a skeleton keeps "í" as "i" and an acute accent. */
+static void drop_marks(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+
+	for (; *r; r++) {
+		if ((r[0] == 0xCC && r[1] >= 0x80 && r[1] <= 0xBF) ||
+		    (r[0] == 0xCD && r[1] >= 0x80 && r[1] <= 0xAF)) {
+			r++;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+int mail_homograph_of(const char *reg, const char *word)
+{
+	char *uni, *label, *dot, *ls, *ws;
+	int hit;
+
+	if (!strstr(reg, "xn--") || cp_len(word) < 4)
+		return 0;
+	uni = unicode_form(reg);
+	label = uni ? strdup(uni) : NULL;
+	if (!label) {
+		free(uni);
+		return 0;
+	}
+	if ((dot = strchr(label, '.')))
+		*dot = '\0';
+	ls = skeleton(label);
+	ws = skeleton(word);
+	if (ls)
+		drop_marks(ls);
+	/* The label reads as the brand, or as the brand with one letter changed. */
+	hit = ls && ws && strcmp(label, word) != 0 &&
+	      (!strcmp(ls, ws) || (cp_len(word) > 4 && edit_distance(ls, ws) == 1));
+	free(ls);
+	free(ws);
+	free(label);
+	free(uni);
+	return hit;
+}
+
 /* s folded with spaces, dots, commas and middle dots removed. */
 static char *squash(const char *s)
 {

@@ -131,6 +131,12 @@ static void brand_checks(struct mail_result *r, const struct mail_config *c, int
 		}
 		if (!bl)
 			continue;
+		/* A domain spelled with look-alike letters: the brand's name, not its domain. */
+		if (mail_homograph_of(reg, compact)) {
+			mail_reason_add(r, "brand_homograph", GROUP_IDENTITY, 45, 1, 0,
+					"From: %s reads as %s in other letters", from_dom, brand);
+			break;
+		}
 		/* A newsletter (List-Unsubscribe) or a reply may write about a brand in its subject. */
 		int in_name = mail_has_word(name, brand),
 		    in_subj = !m->threaded && !m->unsubscribe && mail_has_word(subj, brand);
