@@ -111,6 +111,12 @@ struct mail_exec {
 	char *name, *name_en, *email;
 };
 
+enum mail_phrase_kind {
+	PHRASE_PAYMENT_CHANGE, PHRASE_PAYMENT, PHRASE_URGENCY, PHRASE_SECRECY,
+	PHRASE_CHAT_GROUP, PHRASE_CREDENTIAL, PHRASE_ADVANCE_FEE, PHRASE_LURE,
+	PHRASE_DATA_REQUEST, PHRASE__COUNT
+};
+
 struct mail_config {
 	struct strv own_domains, partner_domains, freemail, known_senders;
 	struct mail_exec *execs;
@@ -119,7 +125,7 @@ struct mail_config {
 	int unwrap;                 /* "unwrap_forwards": 1 always, 0 never, -1 auto */
 	int threshold_suspicious;   /* score at which a mail is suspicious */
 	int threshold_malicious;    /* score for bec/phishing */
-	struct strv phrases[8];     /* phrase lists by enum mail_phrase_kind */
+	struct strv phrases[PHRASE__COUNT]; /* phrase lists by enum mail_phrase_kind */
 	struct strv risky_hosts;    /* link hosts abused for phishing pages */
 	struct strv shorteners;
 	struct strv tenants;        /* free cloud-tenant sender domains (onmicrosoft.com ...) */
@@ -128,12 +134,6 @@ struct mail_config {
 	struct strv role_names;     /* company functions in display names ("billing team", "サポート") */
 	struct strv charge_words;   /* a charge, order or renewal one is told of ("auto-renew") */
 	struct strv unsubscribe_words; /* how bulk mail offers to opt out ("unsubscribe", "配信停止") */
-};
-
-enum mail_phrase_kind {
-	PHRASE_PAYMENT_CHANGE, PHRASE_PAYMENT, PHRASE_URGENCY, PHRASE_SECRECY,
-	PHRASE_CHAT_GROUP, PHRASE_CREDENTIAL, PHRASE_ADVANCE_FEE, PHRASE_LURE,
-	PHRASE__COUNT
 };
 
 /*

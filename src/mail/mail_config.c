@@ -16,7 +16,7 @@
 
 static const char *const phrase_sections[PHRASE__COUNT] = {
 	"payment_change", "payment", "urgency", "secrecy", "chat_group", "credential",
-	"advance_fee", "lure",
+	"advance_fee", "lure", "data_request",
 };
 
 /*

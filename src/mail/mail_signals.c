@@ -516,6 +516,8 @@ static void language_checks(struct mail_result *r, const struct mail_config *c)
 		[PHRASE_CREDENTIAL] = { "credential_lure", 12, 20, 0 },
 		[PHRASE_ADVANCE_FEE] = { "advance_fee", 8, 25, 0 },
 		[PHRASE_LURE] = { "lure_words", 5, 10, 0 },
+		/* W-2 fraud: staff tax forms or personal records asked for by mail. */
+		[PHRASE_DATA_REQUEST] = { "data_request", 8, 15, 1 },
 	};
 	struct buf t;
 
