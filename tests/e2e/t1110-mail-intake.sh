@@ -21,7 +21,6 @@ mail() {
 }
 alerts() { irdesk alert list --json | jq '.items | length'; }
 kept() { db_sql "SELECT COUNT(*) FROM mail_reports"; }
-up() { server && URL=http://127.0.0.1:$PORT; }
 
 test_expect_success 'setup: accounts with tokens, a server with the mail configuration' '
 	irdesk init > /dev/null &&

@@ -22,7 +22,6 @@ mail() {
 }
 codes() { jq -c '[.reasons[].code]' "$TEST_DIR/out"; }
 audited() { db_sql "SELECT COUNT(*) FROM audit_log WHERE action = 'mail.settings'"; }
-up() { server && URL=http://127.0.0.1:$PORT; }
 
 test_expect_success 'setup: an admin and a handler with tokens, a server with a --mail-config file' '
 	irdesk init > /dev/null &&

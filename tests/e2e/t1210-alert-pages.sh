@@ -11,27 +11,6 @@ DATA=$TEST_TOP/tests/data/alert
 PW=alert-pages-password-1
 URL=
 
-get() {
-	local path=$1 jar=$2; shift 2
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" "$@" "$URL$path"
-}
-post() {
-	local path=$1 jar=$2 args=(); shift 2
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -sS -b "$jar" -c "$jar" -D "$TEST_DIR/hdr" -o "$TEST_DIR/body" -w "%{http_code}" \
-		"${args[@]}" "$URL$path"
-}
-location() { sed -n 's/^[Ll]ocation: *//p' "$TEST_DIR/hdr" | tr -d '\r'; }
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$TEST_DIR/body" | head -1 | sed 's/.*value="//;s/"$//'; }
-body_has() { grep -qF -- "$1" "$TEST_DIR/body" || { echo "page lacks '$1':"; head -c 3000 "$TEST_DIR/body"; return 1; }; }
-body_lacks() { ! grep -qF -- "$1" "$TEST_DIR/body" || { echo "page has '$1'"; return 1; }; }
-signin() {
-	rm -f "$2"
-	[ "$(get /login "$2")" = 200 ] || return 1
-	[ "$(post /login "$2" "csrf=$(csrf)" "username=$1" "password=$PW" next=/)" = 303 ] || return 1
-	[ "$(get / "$2")" = 200 ]
-}
-up() { server && URL=http://127.0.0.1:$PORT; }
 
 test_expect_success 'setup: accounts, alerts from the sample events, a server' '
 	irdesk init > /dev/null &&

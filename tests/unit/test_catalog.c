@@ -287,16 +287,7 @@ static int fx_teardown(void **state)
 
 static int64_t count(struct store *st, const char *sql, const char *arg)
 {
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	if (arg)
-		stmt_bind_text(s, 1, arg);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
+	return unit_count(st, sql, arg);
 }
 
 static void create(struct fx *f, const char *type, char hid[INCIDENT_HID_MAX])
