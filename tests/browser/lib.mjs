@@ -27,7 +27,7 @@ export function assert(cond, what) {
 }
 
 // A fresh headless chromium: { context, page, cspErrors, close() }.
-export async function launch(locale = 'en-US') {
+export async function launch(locale = 'en-US', viewport = undefined) {
   const userData = mkdtempSync(join(tmpdir(), 'irdesk-chromium-'));
   const context = await chromium.launchPersistentContext(userData, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -35,6 +35,7 @@ export async function launch(locale = 'en-US') {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     locale,
+    ...(viewport ? { viewport } : {}),
   });
   context.setDefaultTimeout(15000);
   const page = context.pages()[0] || await context.newPage();

@@ -6,50 +6,18 @@
 // Environment: IRDESK_USER and IRDESK_PASSWORD (who signs in), IRDESK_PERIOD
 // (the query string of the period), IRDESK_SCREENSHOT (the PNG to write).
 // Prints TAP ("ok N - ...") and exits 1 on failure.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { assert, done, launch, signIn, test } from './lib.mjs';
 
 const base = process.argv[2];
 const user = process.env.IRDESK_USER;
 const password = process.env.IRDESK_PASSWORD;
 const period = process.env.IRDESK_PERIOD || '';
 const shot = process.env.IRDESK_SCREENSHOT;
-let n = 0;
-let failed = 0;
-
-async function test(name, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${n} - ${name}`);
-    for (const line of String(e && e.stack ? e.stack : e).split('\n').slice(0, 8))
-      console.log(`#   ${line}`);
-  }
-}
-
-function assert(cond, what) {
-  if (!cond) throw new Error(`assertion failed: ${what}`);
-}
-
-const userData = mkdtempSync(join(tmpdir(), 'irdesk-chromium-'));
-const context = await chromium.launchPersistentContext(userData, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  locale: 'en-US',
-  viewport: { width: 1280, height: 900 },
-});
-context.setDefaultTimeout(15000);
-const page = context.pages()[0] || await context.newPage();
-const consoleErrors = [];
-// A CSP violation is reported on the console ("Refused to ...").
-page.on('console', (m) => { if (m.type() === 'error' && /Refused|Content Security Policy/.test(m.text())) consoleErrors.push(m.text()); });
+const browser = await launch('en-US', { width: 1280, height: 900 });
+const { context, page } = browser;
+// CSP violations reported on the console ("Refused to ...").
+const consoleErrors = browser.cspErrors;
 
 // The table with this id as {data-key: [cell texts or data-seconds]}.
 async function table(id) {
@@ -61,10 +29,7 @@ try {
   let api = null;
 
   await test('sign in and open the metrics page from the navigation', async () => {
-    await page.goto(`${base}/login`);
-    await page.fill('#username', user);
-    await page.fill('#password', password);
-    await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+    await signIn(page, base, user, password);
     await Promise.all([page.waitForNavigation(), page.click('nav a[href="/metrics"]')]);
     assert((await page.textContent('h1')).includes('Metrics'), 'metrics heading');
     const resp = await page.goto(`${base}/metrics?${period}`);
@@ -127,8 +92,6 @@ try {
     assert(await page.locator('svg#chart-months rect.bar').count() >= 3, 'chart in Japanese too');
   });
 } finally {
-  await context.close();
-  rmSync(userData, { recursive: true, force: true });
+  await browser.close();
 }
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+done();
