@@ -447,10 +447,13 @@ struct intake {
 	enum event_profile profile;
 	unsigned delay_ms;
 	int ticking;                /* the rules have deferred correlations */
+	char watch_stamp[WATCHLIST_STAMP_MAX]; /* of the watchlists loaded (worker's) */
+	struct timespec watch_at;   /* when the stamp was last compared (monotonic) */
 };
 
 #define BATCH_MAX 256
 #define TICK_MS 1000 /* how often windows close by the clock while no event comes */
+#define WATCH_CHECK_S 10 /* how often the worker asks whether the watchlists changed */
 
 static void pause_ms(unsigned ms)
 {
@@ -527,24 +530,55 @@ static void work_tick(struct intake *in)
 }
 
 /*
- * Wait (holding the lock) for events or stop; with deferred correlations,
- * wake every TICK_MS to close their windows while no event comes.
+ * Reload the watchlists when their stamp in the store changed (an IOC list
+ * loaded, an observable flagged or unflagged), at most every WATCH_CHECK_S.
+ * The worker owns the detector and its store, so it swaps them itself.
+ */
+static void watch_check(struct intake *in)
+{
+	char stamp[WATCHLIST_STAMP_MAX];
+	struct timespec now;
+	struct err e;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - in->watch_at.tv_sec < WATCH_CHECK_S)
+		return;
+	in->watch_at = now;
+	err_clear(&e);
+	if (watchlist_stamp(in->st, stamp, &e) != 0) {
+		log_warn("detection: checking the watchlists: %s", err_msg(&e));
+		return;
+	}
+	if (strcmp(stamp, in->watch_stamp) == 0)
+		return;
+	in->actor.now = time_now();
+	if (detector_load_watchlists(in->det, in->st, &in->actor, &n, &e) != 0) {
+		log_warn("detection: reloading the watchlists: %s (the previous ones stay)", err_msg(&e));
+		return;
+	}
+	snprintf(in->watch_stamp, sizeof(in->watch_stamp), "%s", stamp);
+	log_info("detection: the watchlists changed: %zu indicators", n);
+}
+
+/*
+ * Wait (holding the lock) for events or stop, waking every TICK_MS: deferred
+ * correlation windows close by the clock while no event comes, and changed
+ * watchlists are reloaded.
  */
 static void wait_more(struct intake *in)
 {
 	while (in->count == 0 && !in->stopping) {
 		struct timespec ts;
 
-		if (!in->ticking) {
-			pthread_cond_wait(&in->more, &in->lock);
-			continue;
-		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += TICK_MS / 1000;
 		if (pthread_cond_timedwait(&in->more, &in->lock, &ts) == ETIMEDOUT &&
 		    in->count == 0 && !in->stopping) {
 			pthread_mutex_unlock(&in->lock);
-			work_tick(in);
+			if (in->ticking)
+				work_tick(in);
+			watch_check(in);
 			pthread_mutex_lock(&in->lock);
 		}
 	}
@@ -574,6 +608,7 @@ static void *worker_main(void *arg)
 		in->inflight += n;
 		pthread_mutex_unlock(&in->lock);
 		work_batch(in, batch, n, &ev);
+		watch_check(in); /* a busy stream sees changed watchlists too */
 	}
 	event_release(&ev);
 	return NULL;
@@ -606,21 +641,26 @@ int detector_load_watchlists(struct detector *d, struct store *st, const struct 
 		rc = watchlist_load(st, who, NULL, set, &n, e);
 	if (rc || n == 0) {
 		ioc_set_free(set);
-		return rc;
+		/* None left (all unflagged or removed): none is matched. */
+		return rc ? rc : detector_set_watchlist(d, NULL, e);
 	}
 	if (count)
 		*count = ioc_set_count(set);
 	return detector_set_watchlist(d, set, e);
 }
 
-/* Every stored watchlist into the server's detector (none is fine). */
+/* Every stored watchlist into the server's detector (none is fine), with
+ * the stamp they were loaded at. */
 static int load_watchlists(struct intake *in, struct err *e)
 {
 	size_t n = 0;
-	int rc = detector_load_watchlists(in->det, in->st, &in->actor, &n, e);
+	int rc = watchlist_stamp(in->st, in->watch_stamp, e);
 
+	if (!rc)
+		rc = detector_load_watchlists(in->det, in->st, &in->actor, &n, e);
 	if (!rc && n)
 		log_info("detection: %zu indicators from the watchlists", n);
+	clock_gettime(CLOCK_MONOTONIC, &in->watch_at);
 	return rc;
 }
 

@@ -252,3 +252,23 @@ int watchlist_load(struct store *st, const struct actor *who, const char *name,
 		*count = n;
 	return rc < 0 ? rc : 0;
 }
+
+int watchlist_stamp(struct store *st, char out[WATCHLIST_STAMP_MAX], struct err *e)
+{
+	struct stmt *s;
+	int rc = store_prepare(st, "SELECT (SELECT COUNT(*) FROM ioc_lists), "
+				   "(SELECT COALESCE(MAX(updated_at), 0) FROM ioc_lists), "
+				   "(SELECT COALESCE(SUM(entries), 0) FROM ioc_lists), "
+				   "(SELECT COUNT(*) FROM observables WHERE ioc = 1), "
+				   "(SELECT COALESCE(MAX(updated_at), 0) FROM observables)", &s, e);
+
+	if (rc)
+		return rc;
+	rc = stmt_step(s, e);
+	if (rc == 1)
+		snprintf(out, WATCHLIST_STAMP_MAX, "%lld/%lld/%lld/%lld/%lld", (long long)stmt_int(s, 0),
+			 (long long)stmt_int(s, 1), (long long)stmt_int(s, 2), (long long)stmt_int(s, 3),
+			 (long long)stmt_int(s, 4));
+	stmt_done(s);
+	return rc < 0 ? rc : 0;
+}

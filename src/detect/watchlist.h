@@ -45,4 +45,12 @@ int watchlist_list(struct store *st, const struct actor *who, json_t **out, stru
 int watchlist_load(struct store *st, const struct actor *who, const char *name,
 		   struct ioc_set *set, size_t *count, struct err *e);
 
+/*
+ * A stamp of everything the watchlists are made of (the stored lists and
+ * the observables flagged IOC) into out: it differs after any change that
+ * matters to watchlist_load, so a server can reload when it changes.
+ */
+#define WATCHLIST_STAMP_MAX 160
+int watchlist_stamp(struct store *st, char out[WATCHLIST_STAMP_MAX], struct err *e);
+
 #endif

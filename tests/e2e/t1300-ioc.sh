@@ -127,6 +127,29 @@ test_expect_success 'a repeat on the same host folds, another host makes a new a
 	kill -TERM "$PID" && [ "$(wait_exit)" = 0 ]
 '
 
+test_expect_success 'an observable flagged IOC while the server runs is matched without a restart' '
+	start_server "$TEST_DIR/serve2.log" --rules "$RULES" &&
+	hid=$(irdesk incident new --title "Phishing wave" --json | jq -r .id) &&
+	irdesk observable add "$hid" "payload.evil-cdn.example" --ioc > /dev/null &&
+	for _ in $(seq 1 300); do
+		grep -q "detection: the watchlists changed: 8 indicators" "$TEST_DIR/serve2.log" && break; sleep 0.1
+	done &&
+	[ "$(call POST /api/v1/events "{\"EventID\":22,\"Computer\":\"ws5\",\"QueryName\":\"payload.evil-cdn.example\"}")" = 202 ] &&
+	for _ in $(seq 1 100); do
+		call GET "/api/v1/alerts?limit=200" > /dev/null
+		[ "$(jq "[.items[]|select(.title==\"IOC hit: domain payload.evil-cdn.example\")]|length" "$TEST_DIR/out")" = 1 ] && break
+		sleep 0.1
+	done &&
+	[ "$(jq "[.items[]|select(.title==\"IOC hit: domain payload.evil-cdn.example\")]|length" "$TEST_DIR/out")" = 1 ] &&
+	obs=$(irdesk observable list "$hid" --json | jq -r ".[0].id") &&
+	irdesk observable set "$hid" "$obs" --no-ioc > /dev/null &&
+	for _ in $(seq 1 300); do
+		grep -q "detection: the watchlists changed: 7 indicators" "$TEST_DIR/serve2.log" && break; sleep 0.1
+	done &&
+	grep -q "detection: the watchlists changed: 7 indicators" "$TEST_DIR/serve2.log" &&
+	kill -TERM "$PID" && [ "$(wait_exit)" = 0 ]
+'
+
 test_expect_success 'irdesk ingest matches the stored lists offline too' '
 	n=$(db_sql "SELECT count(*) FROM alerts WHERE source = '\''ioc'\''") &&
 	printf "%s\n" "{\"EventID\":3,\"Computer\":\"ws77\",\"DestinationIp\":\"203.0.113.7\"}" > ingest.json &&
