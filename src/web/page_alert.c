@@ -123,6 +123,9 @@ int page_alert_list(struct request *rq, struct response *rs)
 		f.status = NULL;
 	if (f.level && !*f.level)
 		f.level = NULL;
+	f.group_key = req_query(rq, "group_key");
+	if (f.group_key && !*f.group_key)
+		f.group_key = NULL;
 	f.before = pg_query_int(rq, "before", 0, INT64_MAX / 2);
 	f.limit = 50;
 	rc = alert_list(rq->st, &rq->actor, &f, &items, &next, &rq->err);
@@ -139,6 +142,9 @@ int page_alert_list(struct request *rq, struct response *rs)
 	buf_adds(&b, "<form method=\"get\" action=\"/alerts\" class=\"filters\">");
 	select_of(rq, &b, "status", "alerts.status.", statuses, f.status);
 	select_of(rq, &b, "level", "alerts.level.", levels, f.level);
+	html_printf(&b, "<input type=\"search\" name=\"group_key\" value=\"%s\" placeholder=\"%s\" "
+		       "aria-label=\"%s\">", f.group_key ? f.group_key : "", page_t(rq, "alerts.group_key"),
+		    page_t(rq, "alerts.group_key"));
 	html_printf(&b, "<button type=\"submit\" class=\"secondary\">%s</button></form>",
 		    page_t(rq, "alerts.filter"));
 	if (json_array_size(items) == 0) {
@@ -187,6 +193,10 @@ int page_alert_list(struct request *rq, struct response *rs)
 		if (f.level) {
 			buf_adds(&href, "&level=");
 			url_esc(&href, f.level);
+		}
+		if (f.group_key) {
+			buf_adds(&href, "&group_key=");
+			url_esc(&href, f.group_key);
 		}
 		html_printf(&b, "<p><a href=\"%s\">%s</a></p>", href.data, page_t(rq, "pager.next"));
 		buf_release(&href);
@@ -267,9 +277,14 @@ static int render_alert(struct request *rq, struct response *rs, unsigned status
 	buf_adds(&b, "</p>");
 	if (json_str(a, "reason"))
 		html_printf(&b, "<p>%s: %s</p>", page_t(rq, "alerts.reason"), json_str(a, "reason"));
-	if (json_str(a, "group_key"))
-		html_printf(&b, "<p class=\"group-key\">%s: <code>%s</code></p>",
-			    page_t(rq, "alerts.group_key"), json_str(a, "group_key"));
+	if (json_str(a, "group_key")) {
+		struct buf same = BUF_INIT;
+		buf_adds(&same, "/alerts?group_key=");
+		url_esc(&same, json_str(a, "group_key"));
+		html_printf(&b, "<p class=\"group-key\">%s: <a href=\"%s\"><code>%s</code></a></p>",
+			    page_t(rq, "alerts.group_key"), same.data, json_str(a, "group_key"));
+		buf_release(&same);
+	}
 	ent = json_object_get(a, "entities");
 	buf_adds(&b, "<table class=\"entities\"><tbody>");
 	for (i = 0; i < 4; i++)

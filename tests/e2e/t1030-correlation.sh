@@ -175,7 +175,11 @@ test_expect_success 'serve closes a window by the clock, with no further event' 
 	curl -sS -c $jar -b $jar -o /dev/null --data-urlencode "csrf=$tok" --data-urlencode username=vi \
 		--data-urlencode "password=correct horse battery 9" --data-urlencode next=/ "$url/login" &&
 	curl -sS -c $jar -b $jar -o page.html "$url/alerts/$id" &&
-	grep -q "class=\"group-key\".*<code>TargetUserName=zoe</code>" page.html &&
+	grep -q "class=\"group-key\".*href=\"/alerts?group_key=TargetUserName%3Dzoe\"><code>TargetUserName=zoe</code>" page.html &&
+	curl -sS -c $jar -b $jar -o list.html "$url/alerts?group_key=TargetUserName%3Dzoe" &&
+	grep -q "href=\"/alerts/$id\"" list.html && grep -q "name=\"group_key\" value=\"TargetUserName=zoe\"" list.html &&
+	curl -sS -c $jar -b $jar -o list.html "$url/alerts?group_key=TargetUserName%3Dnobody" &&
+	! grep -q "href=\"/alerts/$id\"" list.html &&
 	kill -TERM "$PID" && [ "$(wait_exit)" = 0 ] &&
 	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR/serve.log"
 '
