@@ -17,40 +17,6 @@
 
 /* Reading files */
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return NULL;
-	}
-	b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	if (b) {
-		b[n] = '\0';
-		*len = (size_t)n;
-	}
-	return b;
-}
-
-static const char *data_dir(void)
-{
-	static char dir[512];
-	const char *t = getenv("IRDESK_TESTDATA");
-
-	snprintf(dir, sizeof(dir), "%s/event", t && *t ? t : "tests/data");
-	return dir;
-}
-
 /* Text in the .out format: control bytes and backslashes escaped. */
 static void add_escaped(struct buf *b, const char *s, size_t n)
 {
@@ -126,8 +92,8 @@ static void test_data_case(void **state)
 	enum event_profile prof;
 	int rc;
 
-	in = read_whole(c->json, &inlen);
-	want = read_whole(c->out, &wantlen);
+	in = unit_read_file(c->json, &inlen);
+	want = unit_read_file(c->out, &wantlen);
 	assert_non_null(in);
 	assert_non_null(want);
 	assert_true(strncmp(want, "in: ", 4) == 0);
@@ -588,12 +554,12 @@ int main(void)
 	struct CMUnitTest *tests;
 	struct dcase *cases;
 	char **names = NULL;
-	DIR *d = opendir(data_dir());
+	DIR *d = opendir(unit_data_dir("event"));
 	struct dirent *de;
 	int rc;
 
 	if (!d) {
-		fprintf(stderr, "test_event: cannot open %s\n", data_dir());
+		fprintf(stderr, "test_event: cannot open %s\n", unit_data_dir("event"));
 		return 1;
 	}
 	while ((de = readdir(d))) {
@@ -617,8 +583,8 @@ int main(void)
 	if (!tests || !cases)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		snprintf(cases[i].json, sizeof(cases[i].json), "%s/%s.json", data_dir(), names[i]);
-		snprintf(cases[i].out, sizeof(cases[i].out), "%s/%s.out", data_dir(), names[i]);
+		snprintf(cases[i].json, sizeof(cases[i].json), "%s/%s.json", unit_data_dir("event"), names[i]);
+		snprintf(cases[i].out, sizeof(cases[i].out), "%s/%s.out", unit_data_dir("event"), names[i]);
 		snprintf(cases[i].name, sizeof(cases[i].name), "decode %s", names[i]);
 		tests[i].name = cases[i].name;
 		tests[i].test_func = test_data_case;

@@ -14,25 +14,6 @@
 
 static struct mail_config *cfg;
 
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	char *d;
-	long sz;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = malloc((size_t)sz + 1);
-	assert_non_null(d);
-	assert_int_equal(fread(d, 1, (size_t)sz, f), (size_t)sz);
-	d[sz] = '\0';
-	fclose(f);
-	*n = (size_t)sz;
-	return d;
-}
-
 static int has_code(const struct mail_result *r, const char *code, size_t len)
 {
 	for (size_t i = 0; i < r->nreasons; i++)
@@ -77,7 +58,8 @@ static void run_case(const char *dir, const char *name)
 	struct err e;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *data = slurp(path, &n);
+	char *data = unit_read_file(path, &n);
+	assert_non_null(data);
 	const char *ex = strncmp(data, "X-Test-Expect: ", 15) ? NULL : data + 15;
 	snprintf(line, sizeof(line), "%.*s", ex ? (int)strcspn(ex, "\n") : 0, ex ? ex : "");
 	err_clear(&e);

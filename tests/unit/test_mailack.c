@@ -26,23 +26,6 @@ struct fx {
 	json_t *out; /* the submission of the forwarded report 0301 */
 };
 
-static char *slurp(const char *name, size_t *n)
-{
-	const char *top = getenv("IRDESK_TESTDATA");
-	char path[600];
-	struct buf b = BUF_INIT;
-	FILE *f;
-	char chunk[4096];
-	size_t got;
-
-	snprintf(path, sizeof(path), "%s/mail/%s", top && *top ? top : "tests/data", name);
-	assert_non_null(f = fopen(path, "rb"));
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, got);
-	fclose(f);
-	return buf_detach(&b, n);
-}
-
 static int group_setup(void **state)
 {
 	static const struct unit_account acc[] = { { "carol", ROLE_INCIDENT_HANDLER, 0, 0 } };
@@ -53,7 +36,7 @@ static int group_setup(void **state)
 	(void)state;
 	if (unit_template("template", NOW - 86400, &tokyo, acc, 1))
 		return -1;
-	json = slurp("config.json", &n);
+	json = unit_data_file("mail", "config.json", &n);
 	rc = mail_config_parse(&cfg, json, n, &e);
 	free(json);
 	return rc ? -1 : 0;
@@ -80,7 +63,7 @@ static int fx_setup(void **state)
 	CHECK(store_open(url, 0, &f->st, &e), 0);
 	CHECK(actor_for_user(f->st, "carol", tokyo, &f->carol, &e), 0);
 	f->carol.now = NOW;
-	d = slurp("0301-forwarded-report.eml", &len);
+	d = unit_data_file("mail", "0301-forwarded-report.eml", &len);
 	CHECK(mailalert_submit(f->st, &f->carol, cfg, d, len, "imap", &f->out, &e), 0);
 	free(d);
 	assert_string_equal(json_str(f->out, "outcome"), "created");

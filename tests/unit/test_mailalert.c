@@ -30,29 +30,6 @@ struct fx {
 	struct actor vic;   /* viewer */
 };
 
-static char *slurp(const char *name, size_t *n)
-{
-	const char *top = getenv("IRDESK_TESTDATA");
-	char path[600];
-	FILE *f;
-	char *d;
-	long sz;
-
-	snprintf(path, sizeof(path), "%s/mail/%s", top && *top ? top : "tests/data", name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = malloc((size_t)sz + 1);
-	assert_non_null(d);
-	assert_int_equal(fread(d, 1, (size_t)sz, f), (size_t)sz);
-	d[sz] = '\0';
-	fclose(f);
-	*n = (size_t)sz;
-	return d;
-}
-
 static int group_setup(void **state)
 {
 	struct store *st = NULL;
@@ -64,7 +41,7 @@ static int group_setup(void **state)
 	err_clear(&e);
 	if (tz_load("Asia/Tokyo", &tokyo, &e))
 		return -1;
-	json = slurp("config.json", &n);
+	json = unit_data_file("mail", "config.json", &n);
 	if (mail_config_parse(&cfg, json, n, &e)) {
 		print_error("config: %s\n", err_msg(&e));
 		free(json);
@@ -135,7 +112,7 @@ static int64_t count(struct store *st, const char *sql)
 static int submit(struct fx *f, const struct actor *who, const char *name, json_t **out)
 {
 	size_t n;
-	char *d = slurp(name, &n);
+	char *d = unit_data_file("mail", name, &n);
 	int rc;
 
 	err_clear(&e);

@@ -14,38 +14,6 @@
 
 #include <dirent.h>
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		b = malloc((size_t)n + 1);
-		if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		}
-		if (b) {
-			b[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return b;
-}
-
-static const char *data_dir(void)
-{
-	static char dir[512];
-	const char *t = getenv("IRDESK_TESTDATA");
-
-	snprintf(dir, sizeof(dir), "%s/syslog", t && *t ? t : "tests/data");
-	return dir;
-}
-
 static void add_escaped(struct buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -101,11 +69,11 @@ static void test_data_case(void **state)
 	const struct scase *c = *state;
 	struct buf got = BUF_INIT;
 	size_t inlen = 0, wantlen = 0;
-	char *in = read_whole(c->in, &inlen), *want;
+	char *in = unit_read_file(c->in, &inlen), *want;
 
 	assert_non_null(in);
 	render(in, inlen, &got);
-	want = read_whole(c->out, &wantlen);
+	want = unit_read_file(c->out, &wantlen);
 	if (!want && getenv("IRDESK_WRITE_OUT")) { /* writing a new case's expectation */
 		FILE *f = fopen(c->out, "wb");
 		assert_non_null(f);
@@ -219,12 +187,12 @@ int main(void)
 	struct CMUnitTest *tests;
 	struct scase *cases;
 	char **names = NULL;
-	DIR *d = opendir(data_dir());
+	DIR *d = opendir(unit_data_dir("syslog"));
 	struct dirent *de;
 	int rc;
 
 	if (!d) {
-		fprintf(stderr, "test_syslog: cannot open %s\n", data_dir());
+		fprintf(stderr, "test_syslog: cannot open %s\n", unit_data_dir("syslog"));
 		return 1;
 	}
 	while ((de = readdir(d))) {
@@ -248,8 +216,8 @@ int main(void)
 	if (!tests || !cases)
 		abort();
 	for (size_t i = 0; i < n; i++) {
-		snprintf(cases[i].in, sizeof(cases[i].in), "%s/%s.in", data_dir(), names[i]);
-		snprintf(cases[i].out, sizeof(cases[i].out), "%s/%s.out", data_dir(), names[i]);
+		snprintf(cases[i].in, sizeof(cases[i].in), "%s/%s.in", unit_data_dir("syslog"), names[i]);
+		snprintf(cases[i].out, sizeof(cases[i].out), "%s/%s.out", unit_data_dir("syslog"), names[i]);
 		snprintf(cases[i].name, sizeof(cases[i].name), "parse %s", names[i]);
 		tests[i].name = cases[i].name;
 		tests[i].test_func = test_data_case;

@@ -19,6 +19,54 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The whole file at path, NUL-terminated, its length in *len; NULL when it
+ * cannot be read. The caller frees it. */
+static inline char *unit_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		b = malloc((size_t)n + 1);
+		if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+			free(b);
+			b = NULL;
+		}
+		if (b) {
+			b[n] = '\0';
+			*len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return b;
+}
+
+/* The folder tests/data/sub ($IRDESK_TESTDATA/sub when set); a static buffer. */
+static inline const char *unit_data_dir(const char *sub)
+{
+	static char dir[512];
+	const char *t = getenv("IRDESK_TESTDATA");
+
+	snprintf(dir, sizeof(dir), "%s/%s", t && *t ? t : "tests/data", sub);
+	return dir;
+}
+
+/* The file sub/name of the test data, which must be there. */
+static inline char *unit_data_file(const char *sub, const char *name, size_t *len)
+{
+	char path[1024];
+	char *d;
+
+	snprintf(path, sizeof(path), "%s/%s", unit_data_dir(sub), name);
+	d = unit_read_file(path, len);
+	if (!d)
+		fail_msg("cannot read %s", path);
+	return d;
+}
+
 /* A fresh temporary folder under $TMPDIR (or /tmp), removed at exit. */
 static inline const char *unit_tmpdir(void)
 {
