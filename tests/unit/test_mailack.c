@@ -52,17 +52,13 @@ static int group_teardown(void **state)
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[64], url[700], *d;
+	char *d;
 	size_t len;
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "k%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
-	CHECK(actor_for_user(f->st, "carol", tokyo, &f->carol, &e), 0);
-	f->carol.now = NOW;
+	f->st = unit_fx_open("template");
+	unit_as(f->st, tokyo, "carol", NOW, &f->carol);
 	d = unit_data_file("mail", "0301-forwarded-report.eml", &len);
 	CHECK(mailalert_submit(f->st, &f->carol, cfg, d, len, "imap", &f->out, &e), 0);
 	free(d);

@@ -32,57 +32,39 @@ struct fx {
 
 static int group_setup(void **state)
 {
-	struct store *st = NULL;
-	struct actor admin;
-	char url[600], *json;
+	static const struct unit_account acc[] = { { "carol", ROLE_INCIDENT_HANDLER, 0, 0 },
+						   { "vic", ROLE_VIEWER, 0, 0 } };
 	size_t n;
+	char *json;
+	int rc;
 
 	(void)state;
-	err_clear(&e);
-	if (tz_load("Asia/Tokyo", &tokyo, &e))
+	if (unit_template("template", NOW - 86400, &tokyo, acc, 2))
 		return -1;
 	json = unit_data_file("mail", "config.json", &n);
-	if (mail_config_parse(&cfg, json, n, &e)) {
+	rc = mail_config_parse(&cfg, json, n, &e);
+	if (rc)
 		print_error("config: %s\n", err_msg(&e));
-		free(json);
-		return -1;
-	}
 	free(json);
-	unit_db_url("template", url, sizeof(url));
-	if (store_open(url, STORE_CREATE, &st, &e)) {
-		print_error("store_open: %s\n", err_msg(&e));
-		return -1;
-	}
-	actor_local(&admin, tokyo);
-	admin.now = NOW - 86400;
-	unit_add_user(st, &admin, "carol", ROLE_INCIDENT_HANDLER, 0);
-	unit_add_user(st, &admin, "vic", ROLE_VIEWER, 0);
-	store_close(st);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
 	mail_config_free(cfg);
-	tz_free(tokyo);
-	unit_rmtmp();
+	unit_template_done(tokyo);
 	return 0;
 }
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[64], url[700];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "m%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
-	CHECK(actor_for_user(f->st, "carol", tokyo, &f->carol, &e), 0);
-	CHECK(actor_for_user(f->st, "vic", tokyo, &f->vic, &e), 0);
-	f->carol.now = f->vic.now = NOW;
+	f->st = unit_fx_open("template");
+	unit_as(f->st, tokyo, "carol", NOW, &f->carol);
+	unit_as(f->st, tokyo, "vic", NOW, &f->vic);
 	*state = f;
 	return 0;
 }
@@ -98,14 +80,7 @@ static int fx_teardown(void **state)
 
 static int64_t count(struct store *st, const char *sql)
 {
-	struct stmt *s;
-	int64_t n;
-
-	assert_int_equal(store_prepare(st, sql, &s, NULL), 0);
-	assert_int_equal(stmt_step(s, NULL), 1);
-	n = stmt_int(s, 0);
-	stmt_done(s);
-	return n;
+	return unit_count(st, sql, NULL);
 }
 
 /* Submit tests/data/mail/name as who; *out as mailalert_submit leaves it. */

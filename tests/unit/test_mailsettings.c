@@ -44,19 +44,14 @@ static int group_teardown(void **state)
 
 static int fx_setup(void **state)
 {
-	static int n;
 	struct fx *f = calloc(1, sizeof(*f));
-	const char *top = getenv("IRDESK_TESTDATA");
-	char path[64], url[700], file[600];
+	char file[600];
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "s%d", ++n);
-	unit_db_copy("template", path, url, sizeof(url));
-	CHECK(store_open(url, 0, &f->st, &e), 0);
-	CHECK(actor_for_user(f->st, "ada", tokyo, &f->ada, &e), 0);
-	CHECK(actor_for_user(f->st, "hana", tokyo, &f->hana, &e), 0);
-	f->ada.now = f->hana.now = NOW;
-	snprintf(file, sizeof(file), "%s/mail/config.json", top && *top ? top : "tests/data");
+	f->st = unit_fx_open("template");
+	unit_as(f->st, tokyo, "ada", NOW, &f->ada);
+	unit_as(f->st, tokyo, "hana", NOW, &f->hana);
+	snprintf(file, sizeof(file), "%s/config.json", unit_data_dir("mail"));
 	CHECK(mailsettings_new(file, &f->ms, &e), 0);
 	*state = f;
 	return 0;
