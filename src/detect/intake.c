@@ -205,6 +205,15 @@ static int record(struct store *st, const struct actor *who, const struct alert_
 	return 0;
 }
 
+/* The rule's part of an alert: its id, title, level and tags. */
+static void rule_input(struct alert_input *in, const struct sigma_rule *r)
+{
+	in->rule_id = sigma_rule_id(r);
+	in->title = sigma_rule_title(r);
+	in->level = sigma_rule_level(r);
+	in->tags = sigma_rule_tags(r);
+}
+
 /*
  * A closed window has no event of its own: its alert keeps what it was,
  * {"correlation", "group", "window_end"}, as its event (the caller frees
@@ -242,10 +251,7 @@ static int record_fired(struct detector *d, struct store *st, const struct actor
 
 		if (!sigma_rule_generates(r))
 			continue;
-		in.rule_id = sigma_rule_id(r);
-		in.title = sigma_rule_title(r);
-		in.level = sigma_rule_level(r);
-		in.tags = sigma_rule_tags(r);
+		rule_input(&in, r);
 		/* A correlation's alert names its group ("TargetUserName=bob"). */
 		if (d->fired_group[i][0]) {
 			snprintf(title, sizeof(title), "%s (%s)", in.title ? in.title : in.rule_id,
@@ -389,10 +395,7 @@ int detector_event(struct detector *d, struct store *st, const struct actor *who
 
 		if (!sigma_rule_generates(r))
 			continue;
-		in.rule_id = sigma_rule_id(r);
-		in.title = sigma_rule_title(r);
-		in.level = sigma_rule_level(r);
-		in.tags = sigma_rule_tags(r);
+		rule_input(&in, r);
 		rc = record(st, who, &in, window, stats, e);
 	}
 	if (!rc)
