@@ -66,6 +66,31 @@ half() { # SET PARITY(0 even, 1 odd): "flagged/total"
 	printf '%d/%d' "$(jq -r 'select(.verdict != "clean") | .file' "$tmp/$1.json" | grep -cFxf "$tmp/half")" \
 		"$(wc -l <"$tmp/half")"
 }
+# SpamAssassin (Debian's spamassassin, its stock rules) on the same files as a
+# quality peer: spamd on loopback with local tests only (-L: no DNS
+# blocklists, no URI lookups) and no Bayes database, so it sees what irdesk
+# sees, the message alone; flagged means a score at its default threshold.
+sa_peer() {
+	command -v spamd >/dev/null && command -v spamc >/dev/null ||
+		{ echo "spamassassin: skipped (apt-get install spamassassin, or BENCH_DEPS=1 scripts/deps.sh)"; return 0; }
+	port=$((20000 + $$ % 20000))
+	user=""; [ "$(id -u)" = 0 ] && user="-u nobody"
+	# shellcheck disable=SC2086
+	spamd -L --listen="127.0.0.1:$port" -m 2 --max-conn-per-child=1000 $user -x -r "$tmp/spamd.pid" \
+		-s "$tmp/spamd.log" -d 2>"$tmp/spamd.err" || { echo "spamassassin: spamd failed" >&2; return 0; }
+	for i in $(seq 1 60); do spamc -d 127.0.0.1 -p "$port" -K >/dev/null 2>&1 && break; sleep 1; done
+	for set in phish ham; do
+		: >"$tmp/sa-$set"
+		for f in "$corpus/mail/$set"/*.eml; do
+			spamc -d 127.0.0.1 -p "$port" -c -s 30000000 <"$f" >>"$tmp/sa-$set"
+		done
+	done
+	kill "$(cat "$tmp/spamd.pid")" 2>/dev/null
+	sa_flag() { awk -F/ '$1 + 0 >= $2 + 0 { k++ } END { print k + 0 }' "$tmp/sa-$1"; }
+	printf 'spamassassin %s (local rules, no Bayes): phish flagged %d/%d, ham flagged %d/%d\n' \
+		"$(spamassassin -V | awk 'NR == 1 { print $3 }')" "$(sa_flag phish)" "$np" "$(sa_flag ham)" "$nh"
+}
+sa_peer
 echo "halves: phish flagged even $(half phish 0), odd $(half phish 1); ham flagged even $(half ham 0), odd $(half ham 1)"
 [ "$(echo "$recall < 95" | bc)" = 1 ] && { echo "TARGET MISSED: recall"; rc=3; }
 [ "$(echo "$fpr > 1" | bc)" = 1 ] && { echo "TARGET MISSED: false positives"; rc=3; }

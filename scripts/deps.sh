@@ -30,7 +30,8 @@ fi
 # Debian 12's nginx-light is only a metapackage over nginx plus a module.
 BENCH=""
 # libyajl-dev: yajl's tokenizer is the baseline of bench/bench_detect.c.
-if [ "${BENCH_DEPS:-0}" = 1 ]; then BENCH="wrk nginx libyajl-dev"; fi
+# spamassassin: the quality peer of bench/bench_mail.sh (local rules only).
+if [ "${BENCH_DEPS:-0}" = 1 ]; then BENCH="wrk nginx libyajl-dev spamassassin"; fi
 
 missing=""
 for p in $BUILD $RUN $TEST $BENCH; do

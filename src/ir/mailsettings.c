@@ -215,7 +215,8 @@ int mailsettings_show(struct mailsettings *ms, struct store *st, const struct ac
 	return rc;
 }
 
-/* Each entry of the list key must be a valid value of type t; at most max. */
+/* Each entry of the list key must be a valid value of type t (OBS__COUNT: a
+ * domain, or an address when it has an @); at most max. */
 static int check_values(const json_t *root, const char *key, enum observable_type t, size_t max,
 			const char *field, struct err *e)
 {
@@ -230,6 +231,8 @@ static int check_values(const json_t *root, const char *key, enum observable_typ
 		enum observable_type type = t;
 		if (!json_is_string(x) || (field && !*json_string_value(x)))
 			continue; /* the loader reports wrong types; an empty email is allowed */
+		if (t == OBS__COUNT) /* a domain or an address */
+			type = strchr(json_string_value(x), '@') ? OBS_EMAIL : OBS_DOMAIN;
 		if (observable_normalize(json_string_value(x), &type, norm, sizeof(norm), e))
 			return err_prefix(e, "%s[%zu]%s%s", key, i, field ? "." : "", field ? field : "");
 	}
@@ -249,6 +252,7 @@ static int validate(const char *json, size_t n, json_t **root, struct err *e)
 	if ((rc = mail_config_parse(&cfg, json, n, e)) ||
 	    (rc = check_values(*root, "own_domains", OBS_DOMAIN, MAILSET_LIST_MAX, NULL, e)) ||
 	    (rc = check_values(*root, "partner_domains", OBS_DOMAIN, MAILSET_LIST_MAX, NULL, e)) ||
+	    (rc = check_values(*root, "known_senders", OBS__COUNT, MAILSET_LIST_MAX, NULL, e)) ||
 	    (rc = check_values(*root, "executives", OBS_EMAIL, MAILSET_EXECS_MAX, "email", e)))
 		goto fail;
 	mail_config_free(cfg);

@@ -20,7 +20,7 @@ struct mailcfg_hold;
 
 #define MAILSET_MAX (256 * 1024)  /* bytes of the settings JSON */
 #define MAILSET_LIST_MAX 500      /* entries of one domain list */
-#define MAILSET_EXECS_MAX 16      /* executives */
+#define MAILSET_EXECS_MAX 100     /* executives (officers and directors of a large company) */
 
 /*
  * A cache for the server (or one CLI run). file: the --mail-config path or

@@ -1,7 +1,7 @@
 /*
  * page_mail_settings.c: the admin page of the reported-mail analyser's
- * settings (/settings/mail): own and partner domains, executives,
- * authserv-id and thresholds as form fields, saved through
+ * settings (/settings/mail): own and partner domains, executives, known
+ * senders, authserv-id and thresholds as form fields, saved through
  * ir/mailsettings.h (the file's loader checks them; other keys of the
  * settings are kept as they are).
  */
@@ -32,7 +32,8 @@ static void lines_of(struct buf *out, const json_t *a)
 			buf_addf(out, "%s\n", json_string_value(v));
 }
 
-static void domains_field(struct request *rq, struct buf *b, const json_t *cfg, const char *key)
+/* A list of the settings as a textarea; hint: the i18n key of its help line. */
+static void lines_field(struct request *rq, struct buf *b, const json_t *cfg, const char *key, const char *hint)
 {
 	struct buf text = BUF_INIT;
 	char label[64];
@@ -41,7 +42,7 @@ static void domains_field(struct request *rq, struct buf *b, const json_t *cfg, 
 	snprintf(label, sizeof(label), "mailset.%s", key);
 	html_printf(b, "<label for=\"ms-%s\">%s</label><textarea id=\"ms-%s\" name=\"%s\" rows=\"4\">%s"
 		       "</textarea><p class=\"hint muted\">%s</p>", key, page_t(rq, label), key, key,
-		    text.data, page_t(rq, "mailset.one_per_line"));
+		    text.data, page_t(rq, hint));
 	buf_release(&text);
 }
 
@@ -100,8 +101,8 @@ static int render(struct request *rq, struct response *rs, unsigned status, cons
 	const char *auth = json_str(cfg, "authserv_id");
 
 	page_begin(rq, &b, page_t(rq, "mailset.title"));
-	html_printf(&b, "<p class=\"crumbs\"><a href=\"/users\">%s</a></p><h1>%s</h1>",
-		    page_t(rq, "nav.users"), page_t(rq, "mailset.title"));
+	html_printf(&b, "<p class=\"crumbs\"><a href=\"/settings\">%s</a></p><h1>%s</h1>",
+		    page_t(rq, "settings.title"), page_t(rq, "mailset.title"));
 	if (msg)
 		pg_error_box(rq, &b, "msg.not_saved", msg);
 	pg_done_notice(rq, &b);
@@ -119,9 +120,10 @@ static int render(struct request *rq, struct response *rs, unsigned status, cons
 		       "<form class=\"stack\" method=\"post\" action=\"/settings/mail\">",
 		    page_t(rq, "mailset.hint"));
 	page_csrf_field(rq, &b);
-	domains_field(rq, &b, cfg, "own_domains");
-	domains_field(rq, &b, cfg, "partner_domains");
+	lines_field(rq, &b, cfg, "own_domains", "mailset.one_per_line");
+	lines_field(rq, &b, cfg, "partner_domains", "mailset.one_per_line");
 	execs_field(rq, &b, cfg);
+	lines_field(rq, &b, cfg, "known_senders", "mailset.known_senders_hint");
 	html_printf(&b, "<label for=\"ms-authserv\">%s</label><input type=\"text\" id=\"ms-authserv\" "
 		       "name=\"authserv_id\" value=\"%s\" maxlength=\"255\"><p class=\"hint muted\">%s</p>",
 		    page_t(rq, "mailset.authserv_id"), auth ? auth : "", page_t(rq, "mailset.authserv_hint"));
@@ -219,6 +221,7 @@ static int form_config(struct request *rq, const json_t *saved, json_t **out)
 	json_object_set_new(cfg, "own_domains", form_lines(rq, "own_domains"));
 	json_object_set_new(cfg, "partner_domains", form_lines(rq, "partner_domains"));
 	json_object_set_new(cfg, "executives", form_execs(rq));
+	json_object_set_new(cfg, "known_senders", form_lines(rq, "known_senders"));
 	if (auth && *auth)
 		json_set_str(cfg, "authserv_id", auth);
 	else

@@ -108,19 +108,28 @@ test_expect_success 'the /settings/mail page edits the fields; bad input shows a
 	[ "$(post /settings/mail "$TEST_DIR/ada" "csrf=$t" "own_domains=example.co.jp" \
 		"partner_domains=supplier-abc.co.jp" threshold_suspicious=abc)" = 422 ] &&
 	body_has "thresholds" &&
+	[ "$(post /settings/mail "$TEST_DIR/ada" "csrf=$t" "own_domains=example.co.jp" \
+		"known_senders=supplier-abc.co.jp
+not a sender!")" = 422 ] &&
+	body_has "known_senders[1]" && body_has "not a sender!" &&
+	[ "$(db_sql "SELECT version FROM mail_settings")" = 2 ] &&
 	[ "$(post /settings/mail "$TEST_DIR/ada" "csrf=$t" "own_domains=example.co.jp
 example.com" "partner_domains=supplier-abc.co.jp
 partner-x.co.jp" exec_rows=2 "exec0_name=山田 太郎" "exec0_name_en=Taro Yamada" \
 		"exec0_email=t.yamada@example.co.jp" "exec1_name_en=Hanako Sato" \
+		"known_senders=Supplier-ABC.co.jp
+k.tanaka@partner-x.co.jp" \
 		authserv_id=mx2.example.co.jp threshold_suspicious=25 threshold_malicious=55)" = 303 ] &&
 	irdesk mail config show --json > "$TEST_DIR/show.json" &&
 	[ "$(jq -c .config.own_domains "$TEST_DIR/show.json")" = "[\"example.co.jp\",\"example.com\"]" ] &&
 	[ "$(jq -r ".config.executives[1].name_en" "$TEST_DIR/show.json")" = "Hanako Sato" ] &&
 	[ "$(jq -r .config.authserv_id "$TEST_DIR/show.json")" = mx2.example.co.jp ] &&
+	[ "$(jq -r ".config.known_senders[1]" "$TEST_DIR/show.json")" = k.tanaka@partner-x.co.jp ] &&
 	[ "$(jq -r .config.thresholds.malicious "$TEST_DIR/show.json")" = 55 ] &&
 	[ "$(jq -r .updated_by "$TEST_DIR/show.json")" = ada ] && [ "$(audited)" = 3 ] &&
 	[ "$(get "/settings/mail?done=saved" "$TEST_DIR/ada" -H "Accept-Language: ja")" = 200 ] &&
-	body_has "保存された設定" && body_has "partner-x.co.jp"
+	body_has "保存された設定" && body_has "partner-x.co.jp" && body_has "既知の送信者" &&
+	body_has "k.tanaka@partner-x.co.jp" && body_has "<a href=\"/settings\">"
 '
 
 test_expect_success 'a handler may not open or save the settings page' '

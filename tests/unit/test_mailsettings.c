@@ -147,6 +147,10 @@ static void test_bad_settings(void **state)
 	MSG_HAS("own_domains[0]");
 	CHECK(save(f, &f->ada, "{\"executives\": [{\"name\": \"X\", \"email\": \"x@\"}]}"), ERR_INVALID);
 	MSG_HAS("executives[0].email");
+	CHECK(save(f, &f->ada, "{\"known_senders\": [\"k.tanaka@partner.example\", \"x@\"]}"), ERR_INVALID);
+	MSG_HAS("known_senders[1]");
+	CHECK(save(f, &f->ada, "{\"known_senders\": [\"partner.example\", \"bad domain!\"]}"), ERR_INVALID);
+	MSG_HAS("known_senders[1]");
 	CHECK(save(f, &f->ada, "{\"thresholds\": {\"suspicious\": 90, \"malicious\": 10}}"), ERR_INVALID);
 	buf_adds(&many, "{\"executives\": [");
 	for (int i = 0; i <= MAILSET_EXECS_MAX; i++)
