@@ -549,8 +549,17 @@ static int parse_key(struct dec *d, uint32_t pre_off, size_t pre_len, char sep,
 		*name_off = *key_off;
 		*name_len = *key_len;
 	}
+	/*
+	 * A check builds no name but counts the one the flat profile would
+	 * join (the longest any profile makes): the prefix's length, the
+	 * '.' and the key, passed down as the prefix of the members.
+	 */
+	if (d->want == PROFILE_CHECK && pre_len)
+		*name_len = pre_len + 1 + *key_len;
 	if (*name_len > EVENT_MAX_NAME)
-		return fail(d, d->p, ERR_TOOLONG, "field name too long");
+		return err_set(d->err, ERR_TOOLONG, "offset %zu: field name too long: more than %u "
+			       "bytes with its nested keys joined by '.'", off_of(d, d->p),
+			       EVENT_MAX_NAME);
 	return 0;
 }
 

@@ -33,7 +33,9 @@ struct event_field {
  * object (the same grammar, UTF-8, escapes and nesting as a decode) and
  * finds its end, building no field: the server checks a request's events
  * so, before it queues them for the worker's decode. The limits on the
- * number of fields and the length of prefixed names are the decode's.
+ * number of fields and the length of prefixed names are the decode's; a
+ * name counts as the flat profile joins it ("a.b.c", the longest any
+ * profile makes), so what the check accepts every profile decodes.
  */
 enum event_profile { PROFILE_AUTO, PROFILE_FLAT, PROFILE_EVTX, PROFILE_WINLOGBEAT, PROFILE_CHECK };
 

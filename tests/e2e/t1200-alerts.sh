@@ -202,6 +202,35 @@ test_expect_success 'the CLI lists, shows and triages the same alerts' '
 	expect_code 4 irdesk alert triage "$id" benign && stderr_has "already promoted"
 '
 
+# long_name KEYLEN: a Sysmon evil.exe event of host WS4096 with a field "n.<KEYLEN bytes>.k": its
+# joined name is KEYLEN + 4 bytes long.
+long_name() {
+	printf '{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Computer":"WS4096","Image":"C:\\\\x\\\\evil.exe","n":{"%s":{"k":"v"}}}' \
+		"$(head -c "$1" /dev/zero | tr "\\0" x)"
+}
+health() { curl -sS "$(url /api/v1/health)" | jq -c "[.detection.events, .detection.failed]"; }
+
+test_expect_success 'a field name joined to 4,097 bytes is refused at the door; 4,096 is matched' '
+	server && before=$(health) && n=$(db_sql "SELECT count(*) FROM alerts") &&
+	long_name 4093 > long.json &&
+	[ "$(curl -sS -o "$TEST_DIR/out" -w "%{http_code}" -H "Authorization: Bearer $(cat "$TEST_DIR/admin.token")" \
+		--data-binary @long.json "$(url /api/v1/events)")" = 413 ] &&
+	[ "$(out .error.code)" = toolong ] &&
+	out .error.message | grep -q "field name too long: more than 4096 bytes" &&
+	sleep 0.3 && [ "$(health)" = "$before" ] &&
+	[ "$(db_sql "SELECT count(*) FROM alerts")" = "$n" ] &&
+	long_name 4092 > long.json &&
+	[ "$(curl -sS -o "$TEST_DIR/out" -w "%{http_code}" -H "Authorization: Bearer $(cat "$TEST_DIR/admin.token")" \
+		--data-binary @long.json "$(url /api/v1/events)")" = 202 ] &&
+	wait_alerts $((n + 1)) &&
+	[ "$(out ".items[0].entities.host")" = WS4096 ] &&
+	expect 200 admin GET "/api/v1/alerts/$(out ".items[0].id")" &&
+	[ "$(out ".event.n|keys[0]|length")" = 4092 ] &&
+	want=$(echo "$before" | jq -c ".[0] += 1") &&
+	for _ in $(seq 1 20); do [ "$(health)" = "$want" ] && break; sleep 0.1; done &&
+	[ "$(health)" = "$want" ]
+'
+
 test_expect_success 'SIGTERM: the server stops cleanly after recording every accepted event' '
 	server && kill -TERM "$PID" && [ "$(wait_exit)" = 0 ] &&
 	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR/serve.log" &&

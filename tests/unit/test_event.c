@@ -292,6 +292,62 @@ static void test_limits(void **state)
 	buf_release(&b);
 }
 
+/*
+ * The server's check counts the names the worker's decode joins (issue: an
+ * event acknowledged and then failed): "pre" and a key of keylen bytes
+ * make a name of exactly EVENT_MAX_NAME, accepted by both; a byte more is
+ * refused by both, the check naming the limit.
+ */
+static void joined_name_case(const char *pre, size_t prelen, const char *post)
+{
+	for (size_t extra = 0; extra < 2; extra++) {
+		size_t keylen = EVENT_MAX_NAME - prelen + extra;
+		struct buf b = BUF_INIT;
+		struct event e;
+		struct err err;
+		int want = extra ? ERR_TOOLONG : 0;
+
+		buf_addf(&b, "%s\"", pre);
+		for (size_t i = 0; i < keylen; i++)
+			buf_addch(&b, 'k');
+		buf_addf(&b, "\":\"v\"%s", post);
+		event_init(&e);
+		err_clear(&err);
+		assert_int_equal(event_decode(&e, b.data, b.len, PROFILE_CHECK, &err), want);
+		if (want)
+			assert_non_null(strstr(err.msg, "field name too long: more than 4096 bytes"));
+		assert_int_equal(event_decode(&e, b.data, b.len, PROFILE_FLAT, &err), want);
+		if (!want) {
+			assert_true(e.n >= 1);
+			assert_int_equal(e.fields[e.n - 1].name_len, EVENT_MAX_NAME);
+		}
+		event_release(&e);
+		buf_release(&b);
+	}
+}
+
+static void test_check_joined_names(void **state)
+{
+	struct buf pre = BUF_INIT, post = BUF_INIT;
+
+	(void)state;
+	joined_name_case("{", 0, "}");
+	joined_name_case("{\"a\":{\"b\":{", 4, "}}}");                 /* a.b.KEY */
+	joined_name_case("{\"x\":1,\"a\":[1,{", 2, "}]}");              /* arrays keep the name */
+	joined_name_case("{\"\":{", 0, "}}");                         /* an empty prefix adds no '.' */
+	joined_name_case("{\"Event\":{\"System\":{", 13, "}}}");       /* flat as well as evtx */
+	/* 39 keys of 100 bytes: 39 * 101 bytes of prefix. */
+	buf_adds(&pre, "{");
+	for (int i = 0; i < 39; i++) {
+		buf_addf(&pre, "\"%0100d\":{", i);
+		buf_adds(&post, "}");
+	}
+	buf_adds(&post, "}");
+	joined_name_case(pre.data, 39 * 101, post.data);
+	buf_release(&pre);
+	buf_release(&post);
+}
+
 /* Long strings grow the arena while they are written: every byte arrives. */
 static void test_long_strings(void **state)
 {
@@ -543,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_decode_at),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_check_joined_names),
 		cmocka_unit_test(test_long_strings),
 		cmocka_unit_test(test_scan_formats),
 		cmocka_unit_test(test_scan_errors),

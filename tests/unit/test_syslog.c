@@ -133,6 +133,42 @@ static void test_limits(void **state)
 	buf_release(&json);
 }
 
+/*
+ * A JSON payload whose joined field name passes EVENT_MAX_NAME is no
+ * object of fields but the text of "msg", so the worker's decode never
+ * fails on it; at the limit its fields are the payload's.
+ */
+static void test_json_payload_long_name(void **state)
+{
+	(void)state;
+	for (size_t extra = 0; extra < 2; extra++) {
+		struct buf in = BUF_INIT, json = BUF_INIT;
+		struct event ev;
+		struct err e;
+		size_t pos = 0;
+		const struct event_field *f;
+
+		buf_adds(&in, "<13>1 - h app - - - {\"a\":{\"");
+		for (size_t i = 0; i < EVENT_MAX_NAME - 2 + extra; i++)
+			buf_addch(&in, 'k');
+		buf_adds(&in, "\":\"v\"}}");
+		event_init(&ev);
+		err_clear(&e);
+		assert_int_equal(syslog_event(&ev, &json, in.data, in.len, &e), 0);
+		f = event_find(&ev, "msg", 3, event_name_hash("msg", 3), &pos);
+		if (extra) {
+			assert_non_null(f);
+			assert_non_null(strstr(f->value, "{\"a\":{\"kkk"));
+		} else {
+			assert_null(f);
+			assert_int_equal(ev.fields[0].name_len, EVENT_MAX_NAME);
+		}
+		event_release(&ev);
+		buf_release(&json);
+		buf_release(&in);
+	}
+}
+
 /* Both framings in one stream, chosen per frame; partial frames wait for more. */
 static void test_framing(void **state)
 {
@@ -181,6 +217,7 @@ int main(void)
 {
 	const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_json_payload_long_name),
 		cmocka_unit_test(test_framing),
 	};
 	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), n = 0, cap = 0;
