@@ -54,9 +54,10 @@ static const char usage[] =
 	"  --imap-user USER    its account (with --imap-password-file FILE: the password,\n"
 	"                      read once, never logged)\n"
 	"  --imap-interval SECS  poll every SECS seconds (default 60)\n"
-	"  --smtp-url URL      acknowledge each forwarded report that became an alert to\n"
-	"                      its reporter through this server (smtp[s]://HOST[:PORT];\n"
-	"                      with --imap-url and --smtp-from ADDR, the sender address)\n"
+	"  --smtp-url URL      acknowledge each forwarded report that became an alert (from\n"
+	"                      the mailbox or POST /api/v1/mail) to its reporter through\n"
+	"                      this server (smtp[s]://HOST[:PORT]; with --smtp-from ADDR,\n"
+	"                      the sender address)\n"
 	"  --smtp-user USER    authenticate (with --smtp-password-file FILE)\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
@@ -76,7 +77,7 @@ static void log_pool(struct http_server *srv)
 	log_info("database connections: at most %d (a pool of %d for the %d worker threads, "
 		 "%d for detection, the scheduler%s and the main thread)", pool.node, pool.workers,
 		 pool.workers, pool.node - pool.workers,
-		 pool.node - pool.workers > 3 ? ", the mailbox poller" : "");
+		 pool.node - pool.workers > 3 ? ", the mail jobs" : "");
 }
 
 struct opts {
@@ -172,8 +173,6 @@ static int open_mailack(struct cli *c, const struct opts *o, struct mailack **ou
 		return o->smtp_from || o->smtp_user || o->smtp_pw
 			       ? cli_usage_error(usage, "--smtp-from, --smtp-user and --smtp-password-file need --smtp-url")
 			       : 0;
-	if (!o->imap_url)
-		return cli_usage_error(usage, "--smtp-url acknowledges reports of the mailbox: it needs --imap-url");
 	if (mailack_new(&a, out, &c->err))
 		return cli_fail(c);
 	return 0;
@@ -259,7 +258,11 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	/* Open once in this thread: applies migrations and fails early. */
 	if ((rc = cli_open(c)) == 0 && mailsettings_new(o.mail_config, &mcfg, &c->err))
 		rc = cli_error(ERR_INVALID, "--mail-config: %s", err_msg(&c->err));
+	/* The acknowledgements' sender, for the poller's and the API's reports alike. */
+	if (!rc && ack && mailack_start(ack, c->db_url, &c->err))
+		rc = cli_fail(c);
 	if (rc) {
+		mailsettings_free(mcfg);
 		mailack_free(ack);
 		return rc;
 	}
@@ -328,9 +331,10 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	cfg.evidence_dir = o.evidence_dir;
 	cfg.stream_max = o.max_upload;
 	/* Besides the workers': this thread's, the intake worker's, the scheduler's,
-	 * and the report mailbox poller's when there is one. */
-	cfg.db_others = o.imap_url ? 4 : 3;
+	 * the report mailbox poller's and the acknowledgements' sender's when there are. */
+	cfg.db_others = 3 + !!o.imap_url + !!ack;
 	cfg.mail = mcfg;
+	cfg.ack = ack;
 	if (http_start(&cfg, &srv, &c->err)) {
 		syslog_stop(sl);
 		intake_stop(in);

@@ -9,6 +9,7 @@
 #include "ir/audit.h"
 #include "ir/mailbox.h"
 #include "ir/observable.h"
+#include "ir/scheduler.h"
 #include "mail/mail.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,6 +30,7 @@
 struct mailack {
 	char *url, *from, *user;
 	char password[MAILBOX_PASSWORD_MAX + 1];
+	struct scheduler *sender;  /* mailack_start's job, or NULL */
 };
 
 /* ---- setting up ---- */
@@ -52,6 +54,7 @@ void mailack_free(struct mailack *ma)
 {
 	if (!ma)
 		return;
+	scheduler_stop(ma->sender);
 	sodium_memzero(ma->password, sizeof(ma->password));
 	free(ma->url);
 	free(ma->from);
@@ -473,7 +476,7 @@ int mailack_send_pending(struct mailack *ma, struct store *st, int64_t now, stru
 			log_info("smtp: acknowledgement of report %lld (alert #%lld) sent to %s",
 				 (long long)report, (long long)alert, to);
 		else
-			log_warn("smtp: acknowledgement of report %lld to %s: %s (retried at the next poll)",
+			log_warn("smtp: acknowledgement of report %lld to %s: %s (retried later)",
 				 (long long)report, to, errbuf);
 		rc = settle(st, report, alert, to, now, cc == CURLE_OK ? NULL : errbuf, e);
 		if (!rc && server_unreachable(cc))
@@ -481,4 +484,22 @@ int mailack_send_pending(struct mailack *ma, struct store *st, int64_t now, stru
 	}
 	json_decref(rows);
 	return rc;
+}
+
+/* One round of the sender job, under the lease "smtp". */
+static int sender_tick(void *ctx, struct store *st, int64_t now, struct err *e)
+{
+	return mailack_send_pending(ctx, st, now, e);
+}
+
+int mailack_start(struct mailack *ma, const char *db_url, struct err *e)
+{
+	struct scheduler_job j = { "smtp", db_url, MAILACK_RETRY_S, sender_tick, ma };
+
+	return scheduler_job_start(&j, &ma->sender, e);
+}
+
+void mailack_wake(struct mailack *ma)
+{
+	scheduler_wake(ma->sender);
 }

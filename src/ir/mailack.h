@@ -2,9 +2,11 @@
  * mailack.h: the acknowledgement sent over SMTP (libcurl) to the employee
  * who forwarded a suspicious mail to the report mailbox (issue 7, item 6):
  * a short Japanese and English note naming the alert and the verdict. The
- * mailbox poller queues one per report that became (or joined) an alert
- * and sends the queue after each poll; a failed send is retried at the
- * next poll, a send is never repeated once begun (at most once).
+ * mailbox poller and POST /api/v1/mail queue one per report that became
+ * (or joined) an alert; the server's sender job sends the queue at once
+ * (mailack_wake) and every MAILACK_RETRY_S, the poller after each poll
+ * too. A failed send is retried, a send is never repeated once begun (at
+ * most once: a row is claimed before its SMTP transaction).
  */
 #ifndef IRDESK_IR_MAILACK_H
 #define IRDESK_IR_MAILACK_H
@@ -19,6 +21,7 @@ struct store;
 
 #define MAILACK_ATTEMPTS 10  /* sends tried before an acknowledgement is given up */
 #define MAILACK_BATCH 20     /* acknowledgements sent per poll at most */
+#define MAILACK_RETRY_S 60   /* the sender job's interval: retries of failed sends */
 
 struct mailack_config {
 	const char *url;           /* smtp://host[:port] or smtps://...; no user in it */
@@ -63,5 +66,19 @@ int mailack_queue(struct store *st, const struct mail_config *c, const char *dat
  * failures are logged, not returned; errors are the store's.
  */
 int mailack_send_pending(struct mailack *ma, struct store *st, int64_t now, struct err *e);
+
+/*
+ * Start the sender job of `irdesk serve` (ir/scheduler.h, lease "smtp",
+ * its own connection to db_url): mailack_send_pending every
+ * MAILACK_RETRY_S, and at once after mailack_wake. mailack_free stops it.
+ * Fails when the thread cannot start.
+ */
+int mailack_start(struct mailack *ma, const char *db_url, struct err *e);
+/*
+ * Have the sender job send the queue now (after mailack_queue added a
+ * row), without waiting for it: never blocks on SMTP. A no-op without
+ * mailack_start.
+ */
+void mailack_wake(struct mailack *ma);
 
 #endif

@@ -29,6 +29,7 @@ struct scheduler {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
+	int wake;      /* scheduler_wake: run again without waiting out the interval */
 	int interval;
 	char *db_url;
 	char holder[SCHEDULER_HOLDER_MAX];
@@ -284,8 +285,10 @@ static void *run(void *arg)
 		pthread_mutex_lock(&sc->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += sc->interval;
-		while (!sc->stop && pthread_cond_timedwait(&sc->cv, &sc->mu, &until) != ETIMEDOUT)
+		while (!sc->stop && !sc->wake &&
+		       pthread_cond_timedwait(&sc->cv, &sc->mu, &until) != ETIMEDOUT)
 			;
+		sc->wake = 0;
 	}
 	pthread_mutex_unlock(&sc->mu);
 	/* Hand the lease back so that another node takes over at once. */
@@ -343,6 +346,16 @@ int scheduler_start(const struct scheduler_config *cfg, struct scheduler **out, 
 	struct scheduler_job j = { "scheduler", cfg->db_url, cfg->interval, reminders_tick, NULL };
 
 	return scheduler_job_start(&j, out, e);
+}
+
+void scheduler_wake(struct scheduler *sc)
+{
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->wake = 1;
+	pthread_cond_signal(&sc->cv);
+	pthread_mutex_unlock(&sc->mu);
 }
 
 void scheduler_stop(struct scheduler *sc)

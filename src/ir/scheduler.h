@@ -57,6 +57,11 @@ struct scheduler_job {
 	void *ctx;
 };
 int scheduler_job_start(const struct scheduler_job *j, struct scheduler **out, struct err *e);
+/*
+ * Run s's job again as soon as its run in progress (if any) ends, instead
+ * of at the end of the interval; never waits for the run. NULL is fine.
+ */
+void scheduler_wake(struct scheduler *s);
 
 /*
  * The lease called name (a job: "scheduler", "imap"): take or renew it as

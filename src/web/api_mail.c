@@ -1,13 +1,16 @@
 /*
  * api_mail.c: the REST API of reported mail: POST /api/v1/mail takes a
  * raw message (streamed into a bounded buffer, up to MAILALERT_MAX), answers its analysis and, for a bec, phishing or suspicious
- * verdict, the alert it became (ir/mailalert.h); GET
+ * verdict, the alert it became (ir/mailalert.h), and queues the
+ * reporter's acknowledgement when SMTP is configured (ir/mailack.h); GET
  * /api/v1/alerts/{alert}/mail lists the mails kept with an alert; GET and
  * PUT /api/v1/settings/mail read and change the analyser's settings.
  */
+#include "ir/mailack.h"
 #include "ir/mailalert.h"
 #include "ir/mailsettings.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "web/api.h"
 #include "web/http.h"
 #include "web/req.h"
@@ -40,6 +43,28 @@ static int mail_data(struct request *rq, const char *p, size_t n)
 				      MAILALERT_MAX) : 0;
 }
 
+/*
+ * With SMTP configured, queue the reporter's acknowledgement of a stored
+ * report (mailack_queue's rules) and wake the sender: the request never
+ * waits for SMTP. The report stands when queuing fails: that is logged.
+ */
+static void queue_ack(struct request *rq, const struct mail_config *c, const struct buf *b,
+		      const json_t *out)
+{
+	struct mailack *ack = http_mailack(rq->srv);
+	struct err e;
+	int queued = 0;
+
+	if (!ack)
+		return;
+	err_clear(&e);
+	if (mailack_queue(rq->st, c, b->data, b->len, out, &queued, &e))
+		log_warn("api: report %lld: acknowledgement not queued: %s",
+			 (long long)json_integer_value(json_object_get(out, "report")), err_msg(&e));
+	else if (queued)
+		mailack_wake(ack);
+}
+
 /* The whole message is in: analyse it with the settings in force, answer. */
 static int mail_finish(struct request *rq, struct response *rs)
 {
@@ -54,6 +79,8 @@ static int mail_finish(struct request *rq, struct response *rs)
 		return rc;
 	rc = mailalert_submit(rq->st, &rq->actor, mailcfg_of(hold), b->data, b->len, "api", &out,
 			      &rq->err);
+	if (!rc)
+		queue_ack(rq, mailcfg_of(hold), b, out);
 	mailsettings_release(ms, hold);
 	if (rc)
 		return rc;

@@ -51,6 +51,7 @@ struct http_server {
 	long long stream_max;
 	char *evidence_dir;
 	struct mailsettings *mail;        /* borrowed from the caller */
+	struct mailack *ack;              /* borrowed from the caller */
 };
 
 /* What we keep between libmicrohttpd's calls for one request. */
@@ -112,6 +113,7 @@ struct syslog_server *http_syslog(const struct http_server *srv) { return srv->s
 long long http_stream_max(const struct http_server *srv) { return srv->stream_max; }
 const char *http_evidence_dir(const struct http_server *srv) { return srv->evidence_dir; }
 struct mailsettings *http_mail_settings(const struct http_server *srv) { return srv->mail; }
+struct mailack *http_mailack(const struct http_server *srv) { return srv->ack; }
 
 void http_db_pool(struct http_server *srv, struct http_db_pool *out)
 {
@@ -615,6 +617,7 @@ int http_start(const struct http_config *cfg, struct http_server **out, struct e
 	srv->db_others = cfg->db_others;
 	srv->intake = cfg->intake;
 	srv->mail = cfg->mail;
+	srv->ack = cfg->ack;
 	srv->syslog = cfg->syslog;
 	srv->stream_max = cfg->stream_max > 0 ? cfg->stream_max : HTTP_STREAM_MAX;
 	if (cfg->evidence_dir && !(srv->evidence_dir = strdup(cfg->evidence_dir))) {

@@ -10,6 +10,7 @@
 struct err;
 struct http_server;
 struct intake;
+struct mailack;
 struct mailsettings;
 struct syslog_server;
 struct tz;
@@ -27,6 +28,7 @@ struct http_config {
 	const char *evidence_dir; /* the evidence folder (--evidence-dir), or NULL: the store's */
 	int db_others;         /* store connections the process holds besides the workers' */
 	struct mailsettings *mail; /* reported-mail settings (borrowed, ir/mailsettings.h), or NULL */
+	struct mailack *ack;   /* acknowledgements to reporters (borrowed, ir/mailack.h), or NULL */
 };
 
 /* How many store connections a node may hold, and how many it holds now. */
@@ -62,6 +64,8 @@ const char *http_evidence_dir(const struct http_server *srv);
 void http_db_pool(struct http_server *srv, struct http_db_pool *out);
 /* The reported-mail settings given to http_start (NULL: none given). */
 struct mailsettings *http_mail_settings(const struct http_server *srv);
+/* The acknowledgements to reporters given to http_start (NULL: none). */
+struct mailack *http_mailack(const struct http_server *srv);
 /* Stop accepting, let in-flight requests finish, free everything. */
 void http_stop(struct http_server *srv);
 

@@ -5,7 +5,9 @@
 # alert and the verdict in Japanese and English; a clean mail and a mail
 # sent straight by the attacker get none; a report seen again gets none;
 # while the SMTP server is down the intake goes on and the acknowledgement
-# is retried at the next poll.
+# is retried at the next poll. A report posted to POST /api/v1/mail (no
+# mailbox) is acknowledged the same way, once, without the request waiting
+# for SMTP.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-mail.sh"
 
@@ -100,9 +102,49 @@ test_expect_success 'with the SMTP server down, intake goes on and the acknowled
 	stop_server
 '
 
+# report_from NAME LINE: the forwarded BEC report as sent by NAME@example.co.jp with LINE as its
+# note: a report of its own, of the same original (its alert folds into the mailbox reports' one).
+report_from() {
+	sed "0,/^From: t.yamada@example.co.jp/s//From: $1@example.co.jp/;s/怪しいメールを転送します。/$2/" \
+		"$DATA/0301-forwarded-report.eml"
+}
+# post_mail FILE: POST FILE to /api/v1/mail as the handler; the status is printed, the answer kept in out.
+post_mail() {
+	curl -sS -m 5 -o "$TEST_DIR/out" -w "%{http_code}" -X POST -H "Content-Type: message/rfc822" \
+		-H "Authorization: Bearer $(cat "$TEST_DIR/h.tok")" --data-binary "@$1" \
+		"http://127.0.0.1:$(cat "$TEST_DIR/port")/api/v1/mail"
+}
+
+test_expect_success 'a report posted to POST /api/v1/mail is acknowledged too, without a mailbox; once' '
+	echo "report password 1" | irdesk user add hana --role incident_handler --password-stdin > /dev/null &&
+	irdesk token create hana --name t --json | jq -r .token > "$TEST_DIR/h.tok" &&
+	start_server "$TEST_DIR/serve3.log" --mail-config "$DATA/config.json" $(smtp_opts) &&
+	report_from k.suzuki "API から転送します。" > "$TEST_DIR/api.eml" &&
+	[ "$(post_mail "$TEST_DIR/api.eml")" = 200 ] && [ "$(jq -r .verdict "$TEST_DIR/out")" = bec ] &&
+	[ "$(jq -r .outcome "$TEST_DIR/out")" = deduplicated ] &&
+	rid=$(jq -r .report "$TEST_DIR/out") && wait_acks 3 &&
+	acks | tail -1 | grep -qF "k.suzuki@example.co.jp|irdesk: 報告を受け付けました / report received (alert #$(alert_of "$rid"))|True" &&
+	[ "$(post_mail "$DATA/0101-ham-mailing-list.eml")" = 200 ] && [ "$(jq -r .verdict "$TEST_DIR/out")" = clean ] &&
+	[ "$(post_mail "$TEST_DIR/api.eml")" = 200 ] && [ "$(jq -r .outcome "$TEST_DIR/out")" = duplicate ] &&
+	sleep 2 && [ "$(acks | wc -l)" = 3 ] &&
+	[ "$(db_sql "SELECT COUNT(*) FROM mail_acks WHERE recipient = '"'"'k.suzuki@example.co.jp'"'"'")" = 1 ] &&
+	[ "$(db_sql "SELECT COUNT(*) FROM audit_log WHERE action = '"'"'mail.ack'"'"'")" = 3 ]
+'
+
+test_expect_success 'with the SMTP server down the API answers at once; the server sends it when back' '
+	stop_smtpd &&
+	report_from m.ito "もう一通転送します。" > "$TEST_DIR/api2.eml" &&
+	[ "$(post_mail "$TEST_DIR/api2.eml")" = 200 ] &&
+	for _ in $(seq 1 50); do grep -q "warn.*smtp: acknowledgement of report .* to m.ito@" "$TEST_DIR/serve3.log" && break; sleep 0.1; done &&
+	grep -q "warn.*smtp: acknowledgement of report .* to m.ito@example.co.jp" "$TEST_DIR/serve3.log" &&
+	[ "$(db_sql "SELECT state FROM mail_acks WHERE recipient = '"'"'m.ito@example.co.jp'"'"'")" = pending ] &&
+	stop_server && start_smtpd &&
+	start_server "$TEST_DIR/serve4.log" --mail-config "$DATA/config.json" $(smtp_opts) &&
+	wait_acks 4 && acks | tail -1 | grep -q "^m.ito@example.co.jp|.*|True$" &&
+	stop_server && ! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TEST_DIR"/serve[34].log
+'
+
 test_expect_success 'the SMTP options are checked before serve starts' '
-	expect_code 2 irdesk serve --smtp-url smtp://127.0.0.1:1 --smtp-from csirt@example.co.jp &&
-	stderr_has "needs --imap-url" &&
 	expect_code 2 irdesk serve --smtp-from csirt@example.co.jp && stderr_has "need --smtp-url" &&
 	expect_code 2 irdesk serve --imap-url imap://127.0.0.1:1/INBOX --imap-user reports \
 		--imap-password-file "$TEST_DIR/imap.pw" --smtp-url http://127.0.0.1:1 --smtp-from a@b.example &&

@@ -9,6 +9,8 @@
 #include "unit.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "ir/actor.h"
 #include "ir/clock.h"
@@ -333,6 +335,51 @@ static void test_scheduler_reminds_once(void **state)
 	json_decref(list);
 }
 
+/* A job that counts its runs. */
+static int count_run(void *ctx, struct store *st, int64_t now, struct err *err)
+{
+	(void)st;
+	(void)now;
+	(void)err;
+	atomic_fetch_add((atomic_int *)ctx, 1);
+	return 0;
+}
+
+/* Wait up to 10 s for the job's count to reach n. */
+static int runs_reach(atomic_int *runs, int n)
+{
+	for (int i = 0; i < 1000 && atomic_load(runs) < n; i++)
+		usleep(10000);
+	return atomic_load(runs) >= n;
+}
+
+/* A woken job runs at once instead of at the end of its interval (a day here). */
+static void test_scheduler_wake(void **state)
+{
+	atomic_int runs = 0;
+	struct scheduler_job j = { "waketest", NULL, 86400, count_run, &runs };
+	struct scheduler *sc = NULL;
+	struct store *st = NULL;
+	char url[700];
+
+	(void)state;
+	unit_db_url("wake", url, sizeof(url));
+	if (store_open(url, STORE_CREATE, &st, &e) != 0)
+		fail_msg("store_open: %s", err_msg(&e));
+	j.db_url = url;
+	assert_int_equal(scheduler_job_start(&j, &sc, &e), 0);
+	assert_true(runs_reach(&runs, 1)); /* the first run, at start */
+	usleep(200000);
+	assert_int_equal(atomic_load(&runs), 1);
+	scheduler_wake(sc);
+	assert_true(runs_reach(&runs, 2));
+	scheduler_wake(sc);
+	assert_true(runs_reach(&runs, 3));
+	scheduler_stop(sc);
+	scheduler_wake(NULL);
+	store_close(st);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -361,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incident_clocks_and_notifications, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_scheduler_reminds_once, fx_setup, fx_teardown),
+		cmocka_unit_test(test_scheduler_wake),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
