@@ -18,7 +18,7 @@ DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
 MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail/mail_lookalike.c \
          src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c \
-         src/mail/mail_bulk.c
+         src/mail/mail_bulk.c src/mail/mail_forward.c
 WEB    = src/web/http.c src/web/router.c src/web/req.c src/web/html.c src/web/i18n.c \
          src/web/page.c src/web/pages.c src/web/page_util.c src/web/page_dashboard.c \
          src/web/page_incident.c src/web/page_admin.c src/web/page_settings.c src/web/page_account.c \

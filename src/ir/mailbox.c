@@ -2,7 +2,11 @@
  * mailbox.c: polling the report mailbox over IMAP. libcurl connects, does
  * TLS and logs in (CURLOPT_CONNECT_ONLY); the few IMAP commands after that
  * are written here, because curl's own FETCH is not BODY.PEEK and would
- * mark a message \Seen before its alert is durable. See mailbox.h.
+ * mark a message \Seen before its alert is durable. When the server has
+ * IDLE (RFC 2177), a poll stays connected until the next one is due and
+ * handles each new message as the server announces it (EXISTS), so a
+ * report becomes an alert within seconds whatever the interval. See
+ * mailbox.h.
  */
 #include "ir/mailbox.h"
 #include "ir/actor.h"
@@ -14,6 +18,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/time.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #define IMAP_TIMEOUT_MS 30000
+#define IDLE_SLICE_MS 250    /* how often an IDLE wait looks at the clock and at stop */
 #define IMAP_REPLY_MAX (MAILALERT_MAX + 64 * 1024)
 
 struct mailbox {
@@ -33,6 +39,8 @@ struct mailbox {
 	char password[MAILBOX_PASSWORD_MAX + 1];
 	struct mailsettings *mail;
 	struct mailack *ack;         /* NULL: no acknowledgements */
+	int interval;                /* seconds between polls: how long one may IDLE */
+	int stopping;                /* set by mailbox_stop (atomic): end an IDLE at once */
 };
 
 /* One IMAP session on a connected, logged-in curl handle. */
@@ -42,16 +50,24 @@ struct imap {
 	struct buf in;  /* bytes received and not yet consumed */
 };
 
-static int wait_socket(struct imap *im, int for_recv)
+/* 0 when the socket is ready within ms, 1 when not, -1 on error. */
+static int socket_ready(struct imap *im, int for_recv, int ms)
 {
 	curl_socket_t fd;
 	struct pollfd p;
+	int n;
 
 	if (curl_easy_getinfo(im->c, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD)
 		return -1;
 	p.fd = fd;
 	p.events = for_recv ? POLLIN : POLLOUT;
-	return poll(&p, 1, IMAP_TIMEOUT_MS) > 0 ? 0 : -1;
+	n = poll(&p, 1, ms);
+	return n > 0 ? 0 : n == 0 ? 1 : -1;
+}
+
+static int wait_socket(struct imap *im, int for_recv)
+{
+	return socket_ready(im, for_recv, IMAP_TIMEOUT_MS) ? -1 : 0;
 }
 
 static int imap_send(struct imap *im, const char *s, size_t n, struct err *e)
@@ -95,20 +111,16 @@ static int imap_more(struct imap *im, struct err *e)
 }
 
 /*
- * Send "TAG cmd" and read the reply up to the tagged status line, literals
- * included, into out (raw). Returns 0 on OK, ERR_IO otherwise.
+ * Read the reply to the command tagged tag ("A7 ") up to its tagged status
+ * line, literals included, into out (raw); with until_plus, a continuation
+ * request ("+ idling") ends it too. Returns 0 on OK (or the continuation),
+ * ERR_IO otherwise.
  */
-static int imap_cmd(struct imap *im, const char *cmd, struct buf *out, struct err *e)
+static int imap_reply(struct imap *im, const char *tag, int until_plus, struct buf *out, struct err *e)
 {
-	char tag[16];
-	struct buf line = BUF_INIT;
 	size_t pos = 0;
-	int rc;
+	int rc = 0;
 
-	snprintf(tag, sizeof(tag), "A%d ", ++im->tag);
-	buf_addf(&line, "%s%s\r\n", tag, cmd);
-	rc = imap_send(im, line.data, line.len, e);
-	buf_release(&line);
 	for (; !rc;) {
 		char *nl = memchr(im->in.data + pos, '\n', im->in.len - pos);
 		size_t len, lit;
@@ -133,6 +145,10 @@ static int imap_cmd(struct imap *im, const char *cmd, struct buf *out, struct er
 			continue;
 		}
 		buf_add(out, im->in.data + pos, len);
+		if (until_plus && im->in.data[pos] == '+') {
+			pos += len;
+			break;
+		}
 		if (strncmp(im->in.data + pos, tag, strlen(tag)) == 0) {
 			if (strncmp(im->in.data + pos + strlen(tag), "OK", 2) != 0)
 				rc = err_set(e, ERR_IO, "imap: %.*s", (int)(len > 200 ? 200 : len - 2),
@@ -142,10 +158,80 @@ static int imap_cmd(struct imap *im, const char *cmd, struct buf *out, struct er
 		}
 		pos += len;
 	}
-	/* Keep what follows the reply (nothing, normally). */
+	/* Keep what follows the reply (nothing, normally; what IDLE announces). */
 	memmove(im->in.data, im->in.data + pos, im->in.len - pos);
 	im->in.len -= pos;
 	im->in.data[im->in.len] = '\0';
+	return rc;
+}
+
+/* Send "TAG cmd"; the new tag in tag. */
+static int imap_tagged(struct imap *im, const char *cmd, char tag[16], struct err *e)
+{
+	struct buf line = BUF_INIT;
+	int rc;
+
+	snprintf(tag, 16, "A%d ", ++im->tag);
+	buf_addf(&line, "%s%s\r\n", tag, cmd);
+	rc = imap_send(im, line.data, line.len, e);
+	buf_release(&line);
+	return rc;
+}
+
+/* Send cmd and read its reply into out (imap_reply). */
+static int imap_cmd(struct imap *im, const char *cmd, struct buf *out, struct err *e)
+{
+	char tag[16];
+
+	return imap_tagged(im, cmd, tag, e) || imap_reply(im, tag, 0, out, e) ? (e->code ? e->code : ERR_IO) : 0;
+}
+
+/* 1 when s[0..n) holds an untagged "* N EXISTS" line: the mailbox grew. */
+static int announces_mail(const char *s, size_t n)
+{
+	for (const char *p = s, *end = s + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len > 2 && p[0] == '*' && memmem(p, len, " EXISTS", 7))
+			return 1;
+		p += len + 1;
+	}
+	return 0;
+}
+
+static int stopping(const struct mailbox *mb)
+{
+	return __atomic_load_n(&mb->stopping, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * IDLE until the server announces a message (*more = 1), until deadline
+ * (seconds, time_now) or until the mailbox stops; then DONE and its reply.
+ */
+static int imap_idle(struct mailbox *mb, struct imap *im, int64_t deadline, int *more, struct err *e)
+{
+	struct buf reply = BUF_INIT;
+	char tag[16];
+	int rc;
+
+	*more = 0;
+	buf_init(&reply, IMAP_REPLY_MAX);
+	if ((rc = imap_tagged(im, "IDLE", tag, e)) || (rc = imap_reply(im, tag, 1, &reply, e)))
+		goto out;
+	*more = announces_mail(reply.data, reply.len);
+	while (!*more && !rc && !stopping(mb) && time_now() < deadline) {
+		int ready = socket_ready(im, 1, IDLE_SLICE_MS);
+		if (ready < 0)
+			rc = err_set(e, ERR_IO, "imap: lost the connection while idle");
+		else if (ready == 0 && !(rc = imap_more(im, e)))
+			*more = announces_mail(im->in.data, im->in.len);
+	}
+	if (!rc) {
+		buf_reset(&reply);
+		rc = imap_send(im, "DONE\r\n", 6, e) || imap_reply(im, tag, 0, &reply, e) ? ERR_IO : 0;
+	}
+out:
+	buf_release(&reply);
 	return rc;
 }
 
@@ -233,16 +319,45 @@ out:
 	return rc;
 }
 
-/* One poll: connect, select, handle each unseen message, log out. */
-static int poll_once(struct mailbox *mb, struct store *st, int *handled, int *alerts,
+/* Send the acknowledgements that are due (after the intake, whatever it did). */
+static void send_acks(struct mailbox *mb, struct store *st)
+{
+	struct err ack;
+
+	err_clear(&ack);
+	if (mb->ack && mailack_send_pending(mb->ack, st, time_now(), &ack))
+		log_warn("smtp: acknowledgements: %s", err_msg(&ack));
+}
+
+/* Handle each unseen message (at most MAILBOX_BATCH a round). */
+static int handle_unseen(struct mailbox *mb, struct imap *im, struct store *st, int *handled, int *alerts,
+			 struct err *e)
+{
+	struct buf reply = BUF_INIT;
+	unsigned long uids[MAILBOX_BATCH];
+	size_t n;
+	int rc = imap_cmd(im, "UID SEARCH UNSEEN", &reply, e);
+
+	n = rc ? 0 : search_uids(reply.data, uids);
+	buf_release(&reply);
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = handle_one(mb, im, st, uids[i], alerts, e);
+		*handled += !rc;
+	}
+	return rc;
+}
+
+/*
+ * One poll: connect, select, handle each unseen message; with IDLE, wait
+ * for the next until deadline and handle it at once; log out.
+ */
+static int poll_once(struct mailbox *mb, struct store *st, int64_t deadline, int *handled, int *alerts,
 		     struct err *e)
 {
 	struct imap im = { curl_easy_init(), 0, BUF_INIT };
 	struct buf reply = BUF_INIT, cmd = BUF_INIT;
-	unsigned long uids[MAILBOX_BATCH];
 	CURLcode cc;
-	size_t n;
-	int rc;
+	int rc, idle, more = 1;
 
 	if (!im.c)
 		return err_set(e, ERR_NOMEM, "imap: cannot start curl");
@@ -262,12 +377,22 @@ static int poll_once(struct mailbox *mb, struct store *st, int *handled, int *al
 	if ((rc = imap_cmd(&im, cmd.data, &reply, e)))
 		goto out;
 	buf_reset(&reply);
-	if ((rc = imap_cmd(&im, "UID SEARCH UNSEEN", &reply, e)))
+	if ((rc = imap_cmd(&im, "CAPABILITY", &reply, e)))
 		goto out;
-	n = search_uids(reply.data, uids);
-	for (size_t i = 0; i < n && !rc; i++) {
-		rc = handle_one(mb, &im, st, uids[i], alerts, e);
-		*handled += !rc;
+	idle = strstr(reply.data, " IDLE") != NULL;
+	while (more && !rc) {
+		int h = 0, a = 0;
+		rc = handle_unseen(mb, &im, st, &h, &a, e);
+		if (h) {
+			log_info("imap: %d message%s handled, %d new alert%s", h, h == 1 ? "" : "s", a,
+				 a == 1 ? "" : "s");
+			send_acks(mb, st);
+		}
+		*handled += h;
+		*alerts += a;
+		more = 0;
+		if (!rc && idle && !stopping(mb) && time_now() < deadline)
+			rc = imap_idle(mb, &im, deadline, &more, e);
 	}
 	if (!rc) {
 		buf_reset(&reply);
@@ -282,20 +407,18 @@ out:
 	return rc;
 }
 
-/* One poll, run by the scheduler's thread while this node holds the lease. */
+/*
+ * One poll, run by the scheduler's thread while this node holds the lease;
+ * with IDLE it lasts until the next is due (a second early, so the lease,
+ * renewed at each run, never lapses).
+ */
 static int poll_tick(void *ctx, struct store *st, int64_t now, struct err *e)
 {
 	struct mailbox *mb = ctx;
-	int handled = 0, alerts = 0, rc = poll_once(mb, st, &handled, &alerts, e);
-	struct err ack;
+	int handled = 0, alerts = 0, rc = poll_once(mb, st, now + mb->interval - 1, &handled, &alerts, e);
 
-	if (handled)
-		log_info("imap: %d message%s handled, %d new alert%s", handled, handled == 1 ? "" : "s",
-			 alerts, alerts == 1 ? "" : "s");
 	/* Acknowledgements go out after the intake, even when the IMAP server failed. */
-	err_clear(&ack);
-	if (mb->ack && mailack_send_pending(mb->ack, st, now, &ack))
-		log_warn("smtp: acknowledgements: %s", err_msg(&ack));
+	send_acks(mb, st);
 	return rc;
 }
 
@@ -370,6 +493,7 @@ int mailbox_start(const struct mailbox_config *cfg, struct mailbox **out, struct
 	}
 	mb->mail = cfg->mail;
 	mb->ack = cfg->ack;
+	mb->interval = cfg->interval;
 	j.ctx = mb;
 	if ((rc = scheduler_job_start(&j, &mb->job, e)))
 		goto fail;
@@ -384,6 +508,7 @@ void mailbox_stop(struct mailbox *mb)
 {
 	if (!mb)
 		return;
+	__atomic_store_n(&mb->stopping, 1, __ATOMIC_RELEASE);
 	scheduler_stop(mb->job);
 	mailbox_free(mb);
 }

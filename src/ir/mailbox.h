@@ -1,6 +1,7 @@
 /*
  * mailbox.h: the report mailbox of `irdesk serve`: a thread that polls an
- * IMAP mailbox (libcurl) every few seconds, submits each unseen message as
+ * IMAP mailbox (libcurl) every interval seconds and, when the server has
+ * IDLE, waits connected in between for new messages; it submits each unseen message as
  * a reported mail (ir/mailalert.h) and marks it \Seen only once its alert
  * (if any) is durable. One node at a time polls (the scheduler's lease
  * "imap"); a message seen twice (a crash before \Seen) is kept once. With
@@ -23,7 +24,7 @@ struct mailbox_config {
 	const char *url;             /* imap://host[:port]/MAILBOX or imaps://...; no user in it */
 	const char *user;
 	const char *password_file;   /* read once at start; the password is never logged */
-	int interval;                /* seconds between polls (1 .. 86400) */
+	int interval;                /* seconds between polls (1 .. 86400); with IDLE, between logins */
 	struct mailsettings *mail;   /* the analyser's settings (borrowed: must outlive the mailbox) */
 	struct mailack *ack;         /* acknowledgements to reporters (borrowed), or NULL: none */
 };

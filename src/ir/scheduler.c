@@ -275,6 +275,10 @@ static void *run(void *arg)
 		int64_t now = time_now();
 		struct timespec until;
 
+		/* The next run starts interval seconds after this one started: a run
+		 * that waits for work itself (IMAP IDLE) is followed at once. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += sc->interval;
 		pthread_mutex_unlock(&sc->mu);
 		err_clear(&e);
 		if (!st && store_open(sc->db_url, 0, &st, &e) != 0)
@@ -283,8 +287,6 @@ static void *run(void *arg)
 			 (held && sc->job(sc->ctx, st, now, &e)))
 			log_warn("%s: %s", sc->name, err_msg(&e));
 		pthread_mutex_lock(&sc->mu);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += sc->interval;
 		while (!sc->stop && !sc->wake &&
 		       pthread_cond_timedwait(&sc->cv, &sc->mu, &until) != ETIMEDOUT)
 			;

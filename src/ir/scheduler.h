@@ -47,7 +47,9 @@ int scheduler_run_once(struct store *st, const char *holder, int64_t now, int le
  * Another background job (the report mailbox): every interval seconds,
  * while this node holds the lease called name, run(ctx, st, now, e) with
  * the job's own store connection; a failure is logged and retried at the
- * next run. Stop it with scheduler_stop. ctx is borrowed.
+ * next run. Runs start interval seconds apart (a run that took longer is
+ * followed at once), so a run may wait for work itself for up to interval
+ * seconds. Stop it with scheduler_stop. ctx is borrowed.
  */
 struct scheduler_job {
 	const char *name;

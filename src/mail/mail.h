@@ -38,6 +38,7 @@ void strv_release(struct strv *s);
 struct mail_link {
 	char *href;   /* as written, entities decoded */
 	char *text;   /* visible text, whitespace collapsed */
+	size_t at;    /* parse state: where in the body text the link ended */
 };
 
 struct mail_attachment {
@@ -74,7 +75,9 @@ struct mail_msg {
 	size_t nlinks;
 	struct mail_attachment *atts;
 	size_t natts;
-	int forwarded;                 /* analysed the attached original of a report */
+	int forwarded;                 /* analysed the original of a report (attached or inline) */
+	int inline_forward;            /* ... forwarded inline: only From, To, Subject, Date known */
+	int inline_want;               /* parse state: cut text parts at a forward block */
 	int parts;                     /* MIME parts seen */
 	int plain_parts, html_parts;   /* text bodies by kind */
 	int images;                    /* <img> tags in HTML bodies */
@@ -92,6 +95,15 @@ struct mail_msg {
  */
 int mail_parse(const char *data, size_t n, int unwrap, struct mail_msg *m, struct err *e);
 void mail_msg_release(struct mail_msg *m);
+
+/* The header block of a mail forwarded inline (mail_forward.c). */
+struct mail_fwd {
+	char *from, *to, *reply_to, *subject, *date; /* values as written, NULL when absent */
+	size_t start, end; /* the block's first byte; the original's text starts at end */
+};
+/* Find the first forward block in text s[0..n) into f (zeroed here); 1 when found. */
+int mail_fwd_find(const char *s, size_t n, struct mail_fwd *f);
+void mail_fwd_release(struct mail_fwd *f);
 
 /*
  * Decode a header value: RFC 2047 encoded words with the charset fallback

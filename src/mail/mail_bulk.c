@@ -487,7 +487,7 @@ static void unsubscribe_check(struct mail_result *r, const struct mail_config *c
 {
 	const struct mail_msg *m = &r->msg;
 
-	if (list || m->unsubscribe || m->threaded || m->report ||
+	if (list || m->unsubscribe || m->threaded || m->report || m->inline_forward ||
 	    (!has_weighty(r, "lure_words", 10) && !has_weighty(r, "money_in_subject", 1)))
 		return;
 	for (size_t i = 0; i < c->unsubscribe_words.n; i++)
@@ -571,7 +571,7 @@ void mail_bulk_checks(struct mail_result *r, const struct mail_config *c, int li
 		password_given(r, f, list);
 	}
 	freemail_money_check(r, c);
-	if (!*m->to_addr && !list && !m->report)
+	if (!*m->to_addr && !list && !m->report && !m->inline_forward)
 		mail_reason_add(r, "no_recipient", GROUP_CONTEXT, 5, 0, 0,
 				"To: no recipient address (undisclosed recipients: sent as blind copies)");
 }

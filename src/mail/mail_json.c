@@ -71,6 +71,7 @@ json_t *mail_result_json(const struct mail_result *r, const char *file)
 	json_object_set_new(msg, "message_id", jstr(m->message_id));
 	json_object_set_new(msg, "list_id", jstr(m->list_id));
 	json_object_set_new(msg, "forwarded", json_boolean(m->forwarded));
+	json_object_set_new(msg, "forwarded_inline", json_boolean(m->inline_forward));
 	for (size_t i = 0; i < m->nlinks; i++) {
 		json_t *l = json_object();
 		json_object_set_new(l, "href", jstr(m->links[i].href));

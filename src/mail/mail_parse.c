@@ -133,12 +133,16 @@ static int icu_convert(const char *name, const char *s, size_t n, int strict, st
 	un = ucnv_toUChars(cv, u, cap, s, (int32_t)n, &st);
 	if (U_FAILURE(st))
 		goto out;
+	/* Unpaired surrogates (UTF-16 and UTF-7 text can carry them) become U+FFFD. */
 	st = U_ZERO_ERROR;
-	u_strToUTF8(NULL, 0, &need, u, un, &st);
+	need = -1;
+	u_strToUTF8WithSub(NULL, 0, &need, u, un, 0xFFFD, NULL, &st);
+	if ((U_FAILURE(st) && st != U_BUFFER_OVERFLOW_ERROR) || need < 0)
+		goto out;
 	st = U_ZERO_ERROR;
 	if (buf_grow(out, (size_t)need + 1))
 		goto out;
-	u_strToUTF8(out->data + out->len, need + 1, NULL, u, un, &st);
+	u_strToUTF8WithSub(out->data + out->len, need + 1, NULL, u, un, 0xFFFD, NULL, &st);
 	if (U_FAILURE(st) && st != U_STRING_NOT_TERMINATED_WARNING)
 		goto out;
 	out->len += (size_t)need;
@@ -454,6 +458,134 @@ static int count_addresses(const char *raw)
 	return n;
 }
 
+/* The From header's address, display name, count and mailbox name as written. */
+static void from_header(struct mail_msg *m, const char *raw)
+{
+	split_address(raw, &m->from_name, &m->from_addr);
+	m->from_count = count_addresses(raw);
+	const char *w = *m->from_addr ? strcasestr(raw, m->from_addr) : NULL;
+	if (w)
+		snprintf(m->from_local, sizeof(m->from_local), "%.*s", (int)strcspn(m->from_addr, "@"), w);
+}
+
+/* ---- forwarded inline ---- */
+
+static int looks_forwarded(const char *subject);
+
+/* Drop body text [from, to) and the links that ended inside it. */
+static void cut_text(struct mail_msg *m, size_t from, size_t to)
+{
+	size_t k = 0;
+
+	memmove(m->text.data + from, m->text.data + to, m->text.len - to + 1);
+	m->text.len -= to - from;
+	for (size_t i = 0; i < m->nlinks; i++) {
+		struct mail_link *l = &m->links[i];
+		if (l->at > from && l->at <= to) {
+			free(l->href);
+			free(l->text);
+			continue;
+		}
+		if (l->at > to)
+			l->at -= to - from;
+		m->links[k++] = *l;
+	}
+	m->nlinks = k;
+}
+
+/* The address of a forward block's From line (Outlook once wrote "Name [mailto:a@b]"). */
+static char *fwd_from(const char *v)
+{
+	const char *mt = strcasestr(v, "[mailto:");
+	struct buf b;
+
+	if (strchr(v, '<') || !mt)
+		return strdup(v);
+	buf_init(&b, MAIL_MAX_HEADER);
+	buf_addf(&b, "%.*s<%.*s>", (int)(mt - v), v, (int)strcspn(mt + 8, "]"), mt + 8);
+	return buf_detach(&b, NULL);
+}
+
+static void clear(char **s)
+{
+	free(*s);
+	*s = NULL;
+}
+
+/* The original's headers from its forward block: only what the block says. */
+static void inline_headers(struct mail_msg *m, const struct mail_fwd *f)
+{
+	char *from = fwd_from(f->from), *dummy = NULL;
+
+	clear(&m->from_name); clear(&m->from_addr); clear(&m->reply_to); clear(&m->return_path);
+	clear(&m->sender); clear(&m->to_name); clear(&m->to_addr); clear(&m->subject);
+	clear(&m->message_id); clear(&m->date); clear(&m->list_id);
+	m->from_local[0] = '\0';
+	if (from)
+		from_header(m, from);
+	free(from);
+	if (f->to)
+		split_address(f->to, &m->to_name, &m->to_addr);
+	if (f->reply_to)
+		split_address(f->reply_to, &dummy, &m->reply_to);
+	free(dummy);
+	m->subject = f->subject ? mail_decode_header(f->subject) : NULL;
+	m->date = f->date ? strdup(f->date) : NULL;
+	/* The rest was the reporter's mail: its authentication and routing say nothing of the original. */
+	m->threaded = m->report = m->null_sender = m->list_headers = m->unsubscribe = 0;
+	strv_release(&m->auth_results);
+	strv_release(&m->received_spf);
+	strv_release(&m->received);
+	m->forwarded++;
+	strv_add_unique(&m->notes, "forwarded inline: only the original's From, To, Subject and Date are in the "
+				   "report; its authentication and routing were not checked");
+}
+
+/* 1 when the block's sender is of the same organisation as the mail that forwarded it. */
+static int same_org(const struct mail_fwd *f, const char *fwd_addr)
+{
+	char *name = NULL, *addr = NULL, *raw = fwd_from(f->from);
+	char *a = NULL, *b = NULL;
+	int same;
+
+	split_address(raw, &name, &addr);
+	a = addr && *addr ? mail_registrable(mail_addr_domain(addr)) : NULL;
+	b = fwd_addr && *fwd_addr ? mail_registrable(mail_addr_domain(fwd_addr)) : NULL;
+	same = a && b && !strcmp(a, b);
+	free(raw); free(name); free(addr); free(a); free(b);
+	return same;
+}
+
+/*
+ * A report forwarded inline: drop the reporter's note and the forward block
+ * from the text part that starts at start and, the first time, take the
+ * original's headers from the block. A block whose sender is a colleague of
+ * the forwarder and whose subject is itself a forward is followed once more
+ * (a mail passed on inside the company before it was reported); a forward
+ * written by an outsider is what is analysed, whatever it quotes.
+ */
+static void inline_forward(struct mail_msg *m, size_t start)
+{
+	for (int depth = 0; depth < MAIL_MAX_FORWARD; depth++) {
+		struct mail_fwd f;
+		int more;
+
+		if (!mail_fwd_find(m->text.data + start, m->text.len - start, &f))
+			return;
+		cut_text(m, start, start + f.end);
+		if (m->inline_forward > depth) { /* another text part of the same mail */
+			more = depth + 1 < m->inline_forward;
+		} else {
+			more = f.subject && looks_forwarded(f.subject) && same_org(&f, m->from_addr);
+			inline_headers(m, &f);
+			m->inline_forward = depth + 1;
+		}
+		mail_fwd_release(&f);
+		if (!more)
+			return;
+	}
+}
+
 /* ---- HTML to text ---- */
 
 static void put_entity(const char **pp, const char *end, struct buf *out)
@@ -563,6 +695,7 @@ static void add_link(struct mail_msg *m, char *href, const char *text, size_t tl
 		buf_addch(&t, text[i]);
 	}
 	m->links[m->nlinks].href = href;
+	m->links[m->nlinks].at = m->text.len;
 	m->links[m->nlinks].text = buf_detach(&t, NULL);
 	if (!m->links[m->nlinks].text)
 		m->links[m->nlinks].text = strdup("");
@@ -758,6 +891,7 @@ static void walk_part(struct mail_msg *m, GMimePart *part)
 		return;
 	if (!attach && type && !strcasecmp(type, "text") && m->text.len < MAIL_MAX_TEXT) {
 		const char *cs = g_mime_object_get_content_type_parameter(o, "charset");
+		size_t start = m->text.len;
 		struct buf u;
 
 		buf_init(&u, 0);
@@ -773,6 +907,8 @@ static void walk_part(struct mail_msg *m, GMimePart *part)
 			buf_addch(&m->text, '\n');
 		}
 		buf_release(&u);
+		if (m->inline_want)
+			inline_forward(m, start);
 	} else if (attach || (type && strcasecmp(type, "text") && strcasecmp(type, "multipart"))) {
 		char *name = fname ? mail_decode_header(fname) : strdup("");
 		add_attachment(m, part, name, ba);
@@ -855,12 +991,7 @@ static void read_headers(struct mail_msg *m, GMimeMessage *msg)
 		if (strlen(raw) > MAIL_MAX_HEADER * 4)
 			strv_add_unique(&m->notes, "a header longer than the limit was cut");
 		if (!strcasecmp(name, "From") && !m->from_addr) {
-			split_address(raw, &m->from_name, &m->from_addr);
-			m->from_count = count_addresses(raw);
-			const char *w = *m->from_addr ? strcasestr(raw, m->from_addr) : NULL;
-			if (w)
-				snprintf(m->from_local, sizeof(m->from_local), "%.*s",
-					 (int)strcspn(m->from_addr, "@"), w);
+			from_header(m, raw);
 		} else if (!strcasecmp(name, "In-Reply-To") || !strcasecmp(name, "References")) {
 			m->threaded = 1;
 		} else if (!strcasecmp(name, "Content-Type") && strcasestr(raw, "multipart/report")) {
@@ -945,7 +1076,10 @@ int mail_parse(const char *data, size_t n, int unwrap, struct mail_msg *m, struc
 			unwrap = -1;
 	}
 	read_headers(m, top);
+	/* Forwarded inline: the original is the text after a forward block. */
+	m->inline_want = unwrap != 0 && !m->forwarded && m->subject && looks_forwarded(m->subject);
 	walk(m, g_mime_message_get_mime_part(top), 0);
+	m->inline_want = 0;
 	if (buf_error(&m->text))
 		strv_add_unique(&m->notes, "body text cut at the limit");
 	if (!m->from_addr && !m->subject && m->parts == 0 && !m->auth_results.n)

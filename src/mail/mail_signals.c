@@ -324,8 +324,9 @@ static void content_checks(struct mail_result *r)
 	if (*ob)
 		mail_reason_add(r, "obfuscated_text", GROUP_CONTENT, 20, 0, 0, "%s: %s", where, ob);
 
-	/* A reply to nothing: "Re:" that no earlier message explains. */
-	if (!m->threaded && (!strncasecmp(m->subject, "re:", 3) || !strncasecmp(m->subject, "re :", 4) ||
+	/* A reply to nothing: "Re:" that no earlier message explains (a forward
+	 * written inline does not say what the original answered). */
+	if (!m->threaded && !m->inline_forward && (!strncasecmp(m->subject, "re:", 3) || !strncasecmp(m->subject, "re :", 4) ||
 			     !strncasecmp(m->subject, "aw:", 3)))
 		mail_reason_add(r, "fake_reply", GROUP_CONTEXT, 10, 0, 0,
 				"Subject: starts with a reply prefix but the mail has no In-Reply-To or References");
@@ -431,7 +432,9 @@ static void sender_checks(struct mail_result *r, const struct mail_config *c, in
 	if (freemail_from)
 		mail_reason_add(r, "freemail_sender", GROUP_IDENTITY, 5, 0, 1, "From: %s is a free-mail address",
 				m->from_addr);
-	if (!*m->from_addr)
+	if (!*m->from_addr && m->inline_forward)
+		; /* a forward often shows only the sender's name: not the original's fault */
+	else if (!*m->from_addr)
 		mail_reason_add(r, "missing_from", GROUP_IDENTITY, 10, 0, 0, "From: no sender address");
 	else if (!strchr(from_dom, '.') || from_dom[strlen(from_dom) - 1] == '.')
 		mail_reason_add(r, "invalid_from_domain", GROUP_IDENTITY, 25, 0, 0,

@@ -72,7 +72,9 @@ static void headers(struct request *rq, struct buf *b, const json_t *m)
 	row(rq, b, "mail.h.message_id", json_str(m, "message_id"));
 	row(rq, b, "mail.h.list_id", json_str(m, "list_id"));
 	if (json_is_true(json_object_get(m, "forwarded")))
-		html_printf(b, "<tr><td colspan=\"2\">%s</td></tr>", page_t(rq, "mail.forwarded"));
+		html_printf(b, "<tr><td colspan=\"2\">%s</td></tr>",
+			    page_t(rq, json_is_true(json_object_get(m, "forwarded_inline")) ? "mail.forwarded_inline"
+											    : "mail.forwarded"));
 	buf_adds(b, "</tbody></table>");
 	buf_release(&from);
 }

@@ -133,6 +133,20 @@ test_expect_success 'promoting the alert puts the original message into the evid
 	irdesk audit list --json | jq -e "[.items[].action] | index(\"mail.submit\")" > /dev/null
 '
 
+test_expect_success 'a report forwarded inline: the alert is about the original, the page says what was lost' '
+	up &&
+	[ "$(mail "$TEST_DIR/hana.tok" "$DATA/0701-bec-fwd-inline-gmail-ja.eml")" = 201 ] &&
+	[ "$(jq -r .verdict "$TEST_DIR/out")" = bec ] &&
+	id=$(jq -r .alert "$TEST_DIR/out") &&
+	irdesk alert show "$id" --json > "$TEST_DIR/alert.json" &&
+	[ "$(jq -r .entities.user "$TEST_DIR/alert.json")" = keiri@supp1ier-abc.co.jp ] &&
+	jq -r .title "$TEST_DIR/alert.json" | grep -q "^bec: From: lookalike of supplier-abc.co.jp (supp1ier-abc.co.jp" &&
+	[ "$(get "/alerts/$id/mail" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "Forwarded inline" && body_has "keiri@supp1ier-abc.co.jp" && ! body_has "h.sato@example.co.jp&gt;" &&
+	[ "$(get "/alerts/$id/mail" "$TEST_DIR/hana" -H "Accept-Language: ja")" = 200 ] &&
+	body_has "本文に転送された報告"
+'
+
 stop_server() { kill "$(cat "$TEST_DIR/pid")"; wait_exit > /dev/null; }
 test_expect_success 'stop' 'stop_server'
 test_done

@@ -4,7 +4,8 @@
 # mail forwarded by an employee and a clean one; `irdesk serve --imap-url ...` polling every second
 # makes one alert of the BEC mail and marks both \Seen, never logs the
 # password, and after a restart with the messages unseen again (a crash
-# before \Seen) makes nothing twice.
+# before \Seen) makes nothing twice; with IDLE, a message is handled as it
+# arrives even when the next poll is ten minutes away.
 . "$(dirname "$0")/lib.sh"
 
 DATA=$TEST_TOP/tests/data/mail
@@ -58,6 +59,18 @@ test_expect_success 'the mailbox options go together; a wrong password is logged
 	for _ in $(seq 1 50); do grep -q "warn.*imap:" "$TEST_DIR/serve3.log" && break; sleep 0.1; done &&
 	grep "warn.*imap:" "$TEST_DIR/serve3.log" | grep -qi "login\|auth" &&
 	! grep -q wrong-password "$TEST_DIR/serve3.log" &&
+	stop_server
+'
+
+test_expect_success 'with IDLE a report becomes an alert as it arrives, long before the next poll' '
+	serve_imap 4 --imap-interval 600 &&
+	n=$(alerts) &&
+	drop "$DATA/0702-bec-fwd-inline-outlook-ja.eml" 4.eml && settle &&
+	[ "$(alerts)" = $((n + 1)) ] &&
+	drop "$DATA/0708-phish-fwd-inline-thunderbird.eml" 5.eml && settle &&
+	[ "$(alerts)" = $((n + 2)) ] &&
+	[ "$(grep -c "imap: 1 message handled, 1 new alert" "$TEST_DIR/serve4.log")" = 2 ] &&
+	irdesk alert list --json | jq -r ".items[].title" | grep -q "^phishing: .*micros0ft-support" &&
 	stop_server
 '
 test_done

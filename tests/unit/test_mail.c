@@ -2,7 +2,8 @@
  * test_mail.c: the mail analyser, data-driven: every .eml file under tests/data/mail
  * carries its expectation in an X-Test-Expect header (verdict=, codes=
  * that must be present, nocodes= that must not, subject=, url=, domain=,
- * forwarded=) and is analysed with tests/data/mail/config.json. Files
+ * forwarded=, inline= (forward levels read inline), from= (the analysed
+ * sender's address, empty for none)) and is analysed with tests/data/mail/config.json. Files
  * without the header are bad input: a verdict or a clear error, no crash.
  */
 #include "unit.h"
@@ -100,6 +101,12 @@ static void run_case(const char *dir, const char *name)
 	value(line, "forwarded=", want, sizeof(want));
 	if (want[0])
 		assert_int_equal(r.msg.forwarded, atoi(want));
+	value(line, "inline=", want, sizeof(want));
+	if (want[0])
+		assert_int_equal(r.msg.inline_forward, atoi(want));
+	value(line, " from=", want, sizeof(want));
+	if (strstr(line, " from="))
+		assert_string_equal(r.msg.from_addr, want);
 	mail_result_release(&r);
 	free(data);
 }
