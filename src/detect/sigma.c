@@ -19,6 +19,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdint.h>
@@ -1584,4 +1585,379 @@ int64_t sigma_event_time(const struct event *ev, const char *field, int64_t fall
 			return t;
 	}
 	return fallback;
+}
+
+/*
+ * Saving and loading a correlation state (a server's restart): per
+ * correlation, its id, a fingerprint of its definition and its groups,
+ * least recently used first. Times are integers, CORR_NONE is null.
+ */
+
+#define CORR_STATE_FORMAT 1
+#define CORR_KEY_MAX (1u << 20)   /* bytes of a group's key, as loaded */
+
+/*
+ * The fingerprint of correlation k: a hash of what decides its state (type,
+ * timespan, rules, group-by, condition, field, aliases), as 16 hex digits
+ * into fp[17]. 0 or ERR_NOMEM.
+ */
+static int corr_fingerprint(const struct scorr *k, char fp[17])
+{
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b, 0);
+	buf_addf(&b, "%d\x1e%lld\x1e%d %.17g\x1e%d %d %.17g\x1e%s\x1e", (int)k->type, k->timespan,
+		 (int)k->cop, k->cval, k->has2, (int)k->cop2, k->has2 ? k->cval2 : 0.0,
+		 k->field ? k->field : "");
+	for (size_t i = 0; i < k->nrules; i++)
+		buf_addf(&b, "r%s\x1f", k->rules[i]);
+	for (size_t i = 0; i < k->ngroup; i++)
+		buf_addf(&b, "g%s\x1f", k->group_by[i]);
+	for (size_t i = 0; i < k->naliases; i++)
+		for (size_t j = 0; j < k->aliases[i].n; j++)
+			buf_addf(&b, "a%s\x1f%s\x1f%s\x1f", k->aliases[i].name, k->aliases[i].rules[j],
+				 k->aliases[i].fields[j]);
+	if (buf_error(&b))
+		rc = ERR_NOMEM;
+	else
+		snprintf(fp, 17, "%016llx", (unsigned long long)key_hash(b.data, b.len));
+	buf_release(&b);
+	return rc;
+}
+
+/* How a correlation is known across restarts: its id, else its name. */
+static const char *corr_ident(const struct sigma_rule *c)
+{
+	return c->id ? c->id : c->name;
+}
+
+static json_t *time_json(int64_t t)
+{
+	return t == CORR_NONE ? json_null() : json_integer(t);
+}
+
+/* One entry of correlation k: [t], [t, "value"] or [t, number]. */
+static json_t *entry_json(const struct scorr *k, const struct centry *en)
+{
+	if (k->type == CT_VALUE_COUNT)
+		return json_pack("[Is]", (json_int_t)en->t, en->val);
+	if (k->type == CT_EVENT_COUNT)
+		return json_pack("[I]", (json_int_t)en->t);
+	return json_pack("[If]", (json_int_t)en->t, en->num);
+}
+
+/* Group g of correlation k as an object, NULL when out of memory. */
+static json_t *group_json(const struct scorr *k, const struct cgroup *g)
+{
+	json_t *o = json_pack("{s:s,s:o,s:o}", "key", g->key, "last", time_json(g->last), "open",
+			      time_json(g->open));
+	json_t *v;
+	int bad = !o;
+
+	if (!bad && g->at) {
+		json_t *at = json_array(), *serial = json_array();
+
+		bad = json_object_set_new(o, "at", at) | json_object_set_new(o, "serial", serial);
+		for (size_t i = 0; !bad && i < k->nrules; i++)
+			bad = json_array_append_new(at, time_json(g->at[i])) |
+			      json_array_append_new(serial, json_integer((json_int_t)g->serial[i]));
+	} else if (!bad) {
+		bad = json_object_set_new(o, "entries", v = json_array());
+		for (size_t i = 0; !bad && i < g->n; i++)
+			bad = json_array_append_new(v, entry_json(k, &g->e[i]));
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The groups of table tb of correlation c, oldest first, NULL when out of memory. */
+static json_t *table_json(const struct sigma_rule *c, const struct ctab *tb)
+{
+	char fp[17];
+	json_t *o, *groups;
+	int bad;
+
+	if (corr_fingerprint(c->corr, fp))
+		return NULL;
+	o = json_pack("{s:s,s:s,s:[]}", "id", corr_ident(c), "fingerprint", fp, "groups");
+	if (!o)
+		return NULL;
+	groups = json_object_get(o, "groups");
+	bad = 0;
+	for (const struct cgroup *g = tb->oldest; g && !bad; g = g->newer)
+		bad = json_array_append_new(groups, group_json(c->corr, g));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int sigma_corr_state_save(const struct sigma_ruleset *rs, const struct sigma_corr_state *st,
+			  struct json_t **out, struct err *e)
+{
+	json_t *o, *list;
+	int bad;
+
+	*out = NULL;
+	if (!rs->compiled)
+		return err_set(e, ERR_INVALID, "correlation state: the rule set is not compiled");
+	o = json_pack("{s:i,s:I,s:[]}", "format", CORR_STATE_FORMAT, "serial",
+		      (json_int_t)st->serial, "correlations");
+	if (!o)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	list = json_object_get(o, "correlations");
+	bad = 0;
+	for (size_t i = 0; i < st->ntabs && i < rs->ncorr && !bad; i++) {
+		const struct sigma_rule *c = rs->corr_rules[i];
+
+		if (c && st->tabs[i].n && corr_ident(c))
+			bad = json_array_append_new(list, table_json(c, &st->tabs[i]));
+	}
+	if (bad) {
+		json_decref(o);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	*out = o;
+	return 0;
+}
+
+/* Empty st: every group of every table goes. */
+static void state_clear(struct sigma_corr_state *st)
+{
+	for (size_t i = 0; i < st->ntabs; i++) {
+		while (st->tabs[i].oldest)
+			group_remove(&st->tabs[i], st->tabs[i].oldest);
+		st->tabs[i].next_close = INT64_MAX;
+	}
+	st->serial = 0;
+}
+
+/* A time: an integer, or null for none (when null_ok). 0 or -1. */
+static int time_of(const json_t *v, int null_ok, int64_t *out)
+{
+	if (null_ok && (!v || json_is_null(v))) {
+		*out = CORR_NONE;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) == CORR_NONE)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A string without NUL bytes, at most max bytes, or NULL. */
+static const char *string_of(const json_t *v, size_t max)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || strlen(s) != json_string_length(v) || json_string_length(v) > max)
+		return NULL;
+	return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Whether the values of a value_count group are distinct, as group_add
+ * keeps them: 0, ERR_INVALID or ERR_NOMEM.
+ */
+static int values_distinct(const struct cgroup *g)
+{
+	char **v;
+	int rc = 0;
+
+	if (g->n < 2)
+		return 0;
+	if (!(v = malloc(g->n * sizeof(*v))))
+		return ERR_NOMEM;
+	for (size_t i = 0; i < g->n; i++)
+		v[i] = g->e[i].val;
+	qsort(v, g->n, sizeof(*v), cmp_str);
+	for (size_t i = 1; i < g->n && !rc; i++)
+		rc = strcmp(v[i - 1], v[i]) ? 0 : ERR_INVALID;
+	free(v);
+	return rc;
+}
+
+/*
+ * The entries of a saved group into g (of correlation k): 0, ERR_INVALID
+ * (malformed) or ERR_NOMEM.
+ */
+static int entries_load(const struct scorr *k, struct cgroup *g, const json_t *list)
+{
+	size_t n = json_array_size(list);
+
+	if (!json_is_array(list) || n > CORR_ENTRIES_MAX)
+		return ERR_INVALID;
+	if (n && !(g->e = calloc(n, sizeof(*g->e))))
+		return ERR_NOMEM;
+	g->cap = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *en = json_array_get(list, i), *x = json_array_get(en, 1);
+		struct centry *c = &g->e[g->n];
+		const char *s;
+
+		if (!json_is_array(en) || json_array_size(en) != (k->type == CT_EVENT_COUNT ? 1u : 2u) ||
+		    time_of(json_array_get(en, 0), 0, &c->t))
+			return ERR_INVALID;
+		if (k->type == CT_VALUE_COUNT) {
+			if (!(s = string_of(x, CORR_KEY_MAX)))
+				return ERR_INVALID;
+			if (!(c->val = strdup(s)))
+				return ERR_NOMEM;
+		} else if (k->type != CT_EVENT_COUNT) {
+			if (!json_is_number(x) || !isfinite(c->num = json_number_value(x)))
+				return ERR_INVALID;
+		}
+		g->n++;
+	}
+	return k->type == CT_VALUE_COUNT ? values_distinct(g) : 0;
+}
+
+/* The per-position times and serials of a saved temporal group: 0 or ERR_INVALID. */
+static int positions_load(const struct scorr *k, struct cgroup *g, const json_t *at,
+			  const json_t *serial, uint64_t max_serial)
+{
+	if (json_array_size(at) != k->nrules || json_array_size(serial) != k->nrules)
+		return ERR_INVALID;
+	for (size_t i = 0; i < k->nrules; i++) {
+		const json_t *s = json_array_get(serial, i);
+
+		if (time_of(json_array_get(at, i), 1, &g->at[i]) || !json_is_integer(s) ||
+		    json_integer_value(s) < 0 || (uint64_t)json_integer_value(s) > max_serial)
+			return ERR_INVALID;
+		g->serial[i] = (uint64_t)json_integer_value(s);
+	}
+	return 0;
+}
+
+/*
+ * Add the saved group o to table tb of correlation k as its most recently
+ * used: 0, ERR_INVALID (malformed, or a key twice) or ERR_NOMEM.
+ */
+static int group_load(struct sigma_corr_state *st, const struct scorr *k, struct ctab *tb,
+		      const json_t *o, uint64_t max_serial)
+{
+	int temporal = k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED;
+	const char *key = string_of(json_object_get(o, "key"), CORR_KEY_MAX);
+	size_t seps = 0, klen, before;
+	struct cgroup *g;
+	int64_t last, open;
+	int rc;
+
+	if (!json_is_object(o) || !key || time_of(json_object_get(o, "last"), 1, &last) ||
+	    time_of(json_object_get(o, "open"), 1, &open) ||
+	    (k->deferred != (open != CORR_NONE)))
+		return ERR_INVALID;
+	klen = strlen(key);
+	for (const char *p = key; (p = strchr(p, '\x1f')) != NULL; p++)
+		seps++;
+	if (seps < k->ngroup || (k->ngroup && key[klen - 1] != '\x1f') || (!k->ngroup && klen))
+		return ERR_INVALID;
+	/* The caller left room: group_get only makes the group, or finds a key seen twice. */
+	before = tb->n;
+	if (!(g = group_get(st, tb, key, klen, CORR_NONE, k->nrules, temporal)))
+		return ERR_NOMEM;
+	if (tb->n == before)
+		return ERR_INVALID;
+	g->last = last;
+	g->open = open;
+	rc = temporal ? positions_load(k, g, json_object_get(o, "at"), json_object_get(o, "serial"),
+				       max_serial)
+		      : entries_load(k, g, json_object_get(o, "entries"));
+	if (k->deferred && rc == 0 && window_end(k, open) < tb->next_close)
+		tb->next_close = window_end(k, open);
+	return rc;
+}
+
+/*
+ * The saved correlation o into st, when a correlation of rs has its id and
+ * fingerprint (*found 1; 0 when none: it starts empty). At most
+ * max_groups groups, the most recently used. 0, ERR_INVALID or ERR_NOMEM.
+ */
+static int table_load(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+		      const json_t *o, uint64_t max_serial, int *found)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *fp = json_string_value(json_object_get(o, "fingerprint"));
+	const json_t *groups = json_object_get(o, "groups");
+	size_t n = json_array_size(groups), skip;
+	char want[17];
+
+	*found = 0;
+	if (!json_is_object(o) || !id || !fp || !json_is_array(groups))
+		return ERR_INVALID;
+	for (size_t i = 0; i < rs->ncorr; i++) {
+		const struct sigma_rule *c = rs->corr_rules[i];
+		int rc;
+
+		if (!c || !corr_ident(c) || strcmp(corr_ident(c), id))
+			continue;
+		if (corr_fingerprint(c->corr, want))
+			return ERR_NOMEM;
+		if (strcmp(want, fp) || c->corr->type == CT_VALUE_PERCENTILE)
+			continue;
+		if (st->tabs[i].n)
+			return ERR_INVALID;   /* the same correlation twice */
+		*found = 1;
+		skip = n > st->max_groups ? n - st->max_groups : 0;
+		for (size_t j = skip; j < n; j++)
+			if ((rc = group_load(st, c->corr, &st->tabs[i], json_array_get(groups, j),
+					     max_serial)) != 0)
+				return rc;
+		return 0;
+	}
+	return 0;
+}
+
+int sigma_corr_state_load(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			  const struct json_t *in, size_t *restored, size_t *dropped, struct err *e)
+{
+	const json_t *list = json_object_get(in, "correlations");
+	const json_t *serial = json_object_get(in, "serial");
+	size_t nres = 0, ndrop = 0, i;
+	int rc = 0;
+
+	if (restored)
+		*restored = 0;
+	if (dropped)
+		*dropped = 0;
+	if (!rs->compiled)
+		return err_set(e, ERR_INVALID, "correlation state: the rule set is not compiled");
+	if ((rc = tabs_ensure(rs, st)) != 0)
+		return err_set(e, rc, "out of memory");
+	state_clear(st);
+	if (!json_is_object(in) || json_integer_value(json_object_get(in, "format")) !=
+	    CORR_STATE_FORMAT || !json_is_array(list) || !json_is_integer(serial) ||
+	    json_integer_value(serial) < 0)
+		return err_set(e, ERR_PARSE, "correlation state: not a saved state of format %d",
+			       CORR_STATE_FORMAT);
+	for (i = 0; i < json_array_size(list) && !rc; i++) {
+		int found = 0;
+
+		rc = table_load(rs, st, json_array_get(list, i),
+				(uint64_t)json_integer_value(serial), &found);
+		nres += found;
+		ndrop += !found;
+	}
+	if (rc) {
+		state_clear(st);
+		return rc == ERR_NOMEM ? err_set(e, rc, "out of memory")
+				       : err_set(e, ERR_INVALID, "correlation state: correlation %zu "
+						 "of the saved state is malformed", i - 1);
+	}
+	st->serial = (uint64_t)json_integer_value(serial);
+	if (restored)
+		*restored = nres;
+	if (dropped)
+		*dropped = ndrop;
+	return 0;
 }

@@ -170,6 +170,29 @@ void sigma_corr_stats(const struct sigma_corr_state *st, size_t *groups, uint64_
 int sigma_ruleset_correlations(const struct sigma_ruleset *rs);
 
 /*
+ * A state across restarts. sigma_corr_state_save puts the groups of every
+ * correlation of rs in st (each correlation named by its id, else its name,
+ * with a fingerprint of its definition: type, timespan, rules, group-by,
+ * condition, field, aliases) into *out, a new JSON object the caller
+ * decrefs. 0, ERR_NOMEM, or ERR_INVALID when rs is not compiled.
+ *
+ * sigma_corr_state_load empties st and fills it from in (a saved state,
+ * borrowed): a correlation of rs gets its saved groups when one of the
+ * same id has the same fingerprint; a correlation that changed, vanished
+ * or is new starts empty. A table keeps at most st's max_groups groups (the
+ * most recently used). *restored and *dropped (may be NULL) get how many
+ * saved correlations were taken and left out. Deferred windows that ended
+ * meanwhile close at the next sigma_correlate_advance. Fails with ERR_PARSE
+ * (not a saved state), ERR_INVALID (a malformed part) or ERR_NOMEM, leaving
+ * st empty.
+ */
+struct json_t;
+int sigma_corr_state_save(const struct sigma_ruleset *rs, const struct sigma_corr_state *st,
+			  struct json_t **out, struct err *e);
+int sigma_corr_state_load(const struct sigma_ruleset *rs, struct sigma_corr_state *st,
+			  const struct json_t *in, size_t *restored, size_t *dropped, struct err *e);
+
+/*
  * Whether matches (or firings) of r should be shown on their own: not when
  * r is referred to by correlations only, none of which says generate: true
  * (the specification's default). 1 for every other rule.

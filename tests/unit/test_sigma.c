@@ -190,8 +190,42 @@ static void stream_match(void *ctx, const struct sigma_rule *rule)
 	assert_int_equal(sigma_correlate_feed(sm->rs, sm->st, rule, sm->ev, sm->t, on_fire, sm), 0);
 }
 
-/* Run one case file; returns the number of checks made. */
-static int run_case(const char *path)
+/*
+ * Save *st, dump it as text, parse it again and load it into a new state
+ * that replaces *st (a server's restart between two events): every saved
+ * correlation must be restored.
+ */
+static void reload_state(const struct sigma_ruleset *rs, struct sigma_corr_state **st,
+			 size_t max_groups)
+{
+	struct sigma_corr_state *fresh;
+	json_t *saved, *parsed;
+	size_t restored = 99, dropped = 99;
+	struct err e;
+	char *text;
+
+	err_clear(&e);
+	assert_int_equal(sigma_corr_state_save(rs, *st, &saved, &e), 0);
+	assert_non_null(text = json_dumps(saved, JSON_COMPACT));
+	assert_non_null(parsed = json_loads(text, 0, NULL));
+	assert_int_equal(sigma_corr_state_new(max_groups, &fresh, &e), 0);
+	assert_int_equal(sigma_corr_state_load(rs, fresh, parsed, &restored, &dropped, &e), 0);
+	assert_int_equal(restored, json_array_size(json_object_get(saved, "correlations")));
+	assert_int_equal(dropped, 0);
+	sigma_corr_state_free(*st);
+	*st = fresh;
+	json_decref(parsed);
+	json_decref(saved);
+	free(text);
+}
+
+/*
+ * Run one case file; returns the number of checks made. With reload, the
+ * correlation state goes through reload_state before every line of the
+ * stream, and the same correlations must fire (groups evicted are not
+ * counted across it).
+ */
+static int run_case(const char *path, int reload)
 {
 	struct buf text = BUF_INIT, rule = BUF_INIT;
 	struct sigma_ruleset *rs = NULL;
@@ -300,6 +334,8 @@ static int run_case(const char *path)
 
 			assert_non_null(want);
 			sm.fired[0] = '\0';
+			if (reload)
+				reload_state(rs, &sm.st, max_groups);
 			if (!strcmp(tm, "end")) {
 				assert_int_equal(sigma_correlate_flush(rs, sm.st, on_fire, &sm), 0);
 				memset(&t, 0, sizeof(t));
@@ -324,7 +360,7 @@ static int run_case(const char *path)
 			unsigned long long n;
 
 			if (sscanf(corr_checks[i], "evicted %llu", &n) == 1) {
-				if (evicted != n) {
+				if (evicted != n && !reload) {
 					print_error("%s: %llu groups evicted, expected %llu\n", path,
 						    (unsigned long long)evicted, n);
 					fail();
@@ -367,12 +403,234 @@ static void test_cases(void **state)
 	for (int i = 0; i < n; i++) {
 		char file[1300];
 		snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
-		checks += run_case(file);
+		checks += run_case(file, 0);
+		checks += run_case(file, 1);
 		free(list[i]);
 	}
 	free(list);
 	print_message("# %d cases, %d checks\n", n, checks);
 	assert_true(checks > n);
+}
+
+/*
+ * Correlation state across a restart: a correlation that changed or
+ * vanished starts empty, max_groups keeps the most recently used groups,
+ * and a hostile saved state fails cleanly, leaving an empty state that
+ * works.
+ */
+static const char corr_rules[] =
+	"title: logon\nid: 11111111-0000-0000-0000-0000000000aa\nname: logon\n"
+	"detection:\n    sel:\n        EventID: 4624\n    condition: sel\n---\n"
+	"title: many\nid: c-many\ncorrelation:\n    type: event_count\n    rules:\n        - logon\n"
+	"    group-by:\n        - TargetUserName\n    timespan: %s\n    condition:\n        gte: 3\n"
+	"%s";
+static const char corr_few[] =
+	"---\ntitle: few\nid: c-few\ncorrelation:\n    type: event_count\n    rules:\n"
+	"        - logon\n    group-by:\n        - TargetUserName\n    timespan: 1m\n"
+	"    condition:\n        lt: 3\n";
+
+static struct sigma_ruleset *corr_ruleset(const char *timespan, const char *more)
+{
+	struct sigma_ruleset *rs;
+	struct reports rep;
+	struct err e;
+	char yaml[2048];
+
+	memset(&rep, 0, sizeof(rep));
+	snprintf(yaml, sizeof(yaml), corr_rules, timespan, more);
+	assert_int_equal(sigma_ruleset_new(&rs, &e), 0);
+	assert_int_equal(sigma_load_text(rs, "state.yml", yaml, strlen(yaml), on_report, &rep, &e), 0);
+	assert_int_equal(rep.rejected, 0);
+	assert_int_equal(sigma_ruleset_compile(rs, &e), 0);
+	return rs;
+}
+
+/* A logon of user at time t through the stream sm: what fired. */
+static const char *logon(struct stream *sm, struct sigma_scratch *s, const char *user, int64_t t)
+{
+	char json[256];
+	struct tev ev;
+
+	snprintf(json, sizeof(json), "{\"EventID\": 4624, \"TargetUserName\": \"%s\"}", user);
+	tev_build(&ev, json);
+	sm->ev = &ev.ev;
+	sm->t = t;
+	sm->fired[0] = '\0';
+	assert_int_equal(sigma_correlate_advance(sm->rs, sm->st, t, on_fire, sm), 0);
+	assert_int_equal(sigma_match(sm->rs, s, &ev.ev, stream_match, sm), 0);
+	tev_free(&ev);
+	return sm->fired;
+}
+
+static size_t state_groups(const struct sigma_corr_state *st)
+{
+	size_t n;
+
+	sigma_corr_stats(st, &n, NULL, NULL);
+	return n;
+}
+
+/* A stream over rs whose state is loaded from saved (must succeed). */
+static void stream_load(struct stream *sm, const struct sigma_ruleset *rs, size_t max_groups,
+			const json_t *saved, size_t want_restored, size_t want_dropped)
+{
+	size_t restored, dropped;
+	struct err e;
+
+	memset(sm, 0, sizeof(*sm));
+	sm->rs = rs;
+	assert_int_equal(sigma_corr_state_new(max_groups, &sm->st, &e), 0);
+	assert_int_equal(sigma_corr_state_load(rs, sm->st, saved, &restored, &dropped, &e), 0);
+	assert_int_equal(restored, want_restored);
+	assert_int_equal(dropped, want_dropped);
+}
+
+static void test_corr_state_changes(void **state)
+{
+	struct sigma_ruleset *rs = corr_ruleset("5m", corr_few), *changed = corr_ruleset("10m", "");
+	struct sigma_scratch *s;
+	struct stream sm;
+	json_t *saved;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(sigma_scratch_new(rs, &s, &e), 0);
+	memset(&sm, 0, sizeof(sm));
+	sm.rs = rs;
+	assert_int_equal(sigma_corr_state_new(0, &sm.st, &e), 0);
+	assert_string_equal(logon(&sm, s, "bob", 100), "");
+	assert_string_equal(logon(&sm, s, "bob", 110), "");
+	assert_string_equal(logon(&sm, s, "eve", 120), "");
+	assert_int_equal(sigma_corr_state_save(rs, sm.st, &saved, &e), 0);
+	sigma_corr_state_free(sm.st);
+
+	/* The same rules: bob's third logon completes the count. */
+	stream_load(&sm, rs, 0, saved, 2, 0);
+	assert_int_equal(state_groups(sm.st), 4);
+	assert_string_equal(logon(&sm, s, "bob", 130), "c-many");
+	/* The lt window of eve (opened at 120) closes past 180: it fires then. */
+	assert_string_equal(logon(&sm, s, "zed", 181), "c-few");
+	sigma_corr_state_free(sm.st);
+
+	/* One group per correlation: eve's, the most recently used, stays. */
+	stream_load(&sm, rs, 1, saved, 2, 0);
+	assert_int_equal(state_groups(sm.st), 2);
+	assert_string_equal(logon(&sm, s, "eve", 130), "");
+	assert_string_equal(logon(&sm, s, "eve", 131), "c-many");
+	sigma_corr_state_free(sm.st);
+
+	/* c-many's timespan changed and c-few is gone: both start empty. */
+	sigma_scratch_free(s);
+	assert_int_equal(sigma_scratch_new(changed, &s, &e), 0);
+	stream_load(&sm, changed, 0, saved, 0, 2);
+	assert_int_equal(state_groups(sm.st), 0);
+	assert_string_equal(logon(&sm, s, "bob", 130), "");
+	sigma_corr_state_free(sm.st);
+
+	json_decref(saved);
+	sigma_scratch_free(s);
+	sigma_ruleset_free(changed);
+	sigma_ruleset_free(rs);
+}
+
+/*
+ * A copy of saved with the value at path (a.b.0.c: object keys, array
+ * indexes; an index one past the end appends) set to v (stolen).
+ */
+static json_t *altered(const json_t *saved, const char *path, json_t *v)
+{
+	json_t *copy = json_deep_copy(saved), *at = copy;
+	char buf[256], *save = NULL, *part, *next;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	part = strtok_r(buf, ".", &save);
+	while ((next = strtok_r(NULL, ".", &save)) != NULL) {
+		at = json_is_array(at) ? json_array_get(at, (size_t)atoi(part)) : json_object_get(at, part);
+		assert_non_null(at);
+		part = next;
+	}
+	if (json_is_array(at) && (size_t)atoi(part) == json_array_size(at))
+		assert_int_equal(json_array_append_new(at, v), 0);
+	else if (json_is_array(at))
+		assert_int_equal(json_array_set_new(at, (size_t)atoi(part), v), 0);
+	else
+		assert_int_equal(json_object_set_new(at, part, v), 0);
+	return copy;
+}
+
+static void test_corr_state_hostile(void **state)
+{
+	struct sigma_ruleset *rs = corr_ruleset("5m", corr_few);
+	struct sigma_scratch *s;
+	struct stream sm;
+	json_t *saved, *big, *dup;
+	struct err e;
+	char tag[64];
+
+	(void)state;
+	assert_int_equal(sigma_scratch_new(rs, &s, &e), 0);
+	memset(&sm, 0, sizeof(sm));
+	sm.rs = rs;
+	assert_int_equal(sigma_corr_state_new(0, &sm.st, &e), 0);
+	logon(&sm, s, "bob", 100);
+	logon(&sm, s, "bob", 110);
+	assert_int_equal(sigma_corr_state_save(rs, sm.st, &saved, &e), 0);
+	/* c-many is saved first (load order), its group of bob with two entries. */
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(saved, "correlations"), 0), "id")), "c-many");
+	big = json_array();
+	for (int i = 0; i < 65537; i++)
+		json_array_append_new(big, json_pack("[i]", i));
+	dup = json_deep_copy(json_object_get(saved, "correlations"));
+	json_array_extend(dup, json_object_get(saved, "correlations"));
+	{
+		json_t *bad[] = {
+			json_array(),
+			altered(saved, "format", json_integer(2)),
+			altered(saved, "serial", json_integer(-1)),
+			altered(saved, "correlations", json_string("x")),
+			altered(saved, "correlations.0", json_integer(5)),
+			altered(saved, "correlations.0.groups", json_object()),
+			altered(saved, "correlations.0.groups.0", json_string("bob")),
+			altered(saved, "correlations.0.groups.0.key", json_string("bob")),
+			altered(saved, "correlations.0.groups.0.key", json_stringn("b\0b\x1f", 4)),
+			altered(saved, "correlations.0.groups.0.key", json_integer(1)),
+			altered(saved, "correlations.0.groups.0.last", json_string("soon")),
+			altered(saved, "correlations.0.groups.0.open", json_integer(5)),
+			altered(saved, "correlations.0.groups.0.entries", json_string("x")),
+			altered(saved, "correlations.0.groups.0.entries.0", json_pack("[s]", "x")),
+			altered(saved, "correlations.0.groups.0.entries.0", json_pack("[ii]", 1, 2)),
+			altered(saved, "correlations.0.groups.0.entries", json_deep_copy(big)),
+			altered(saved, "correlations.1.groups.0.open", json_null()),
+			altered(saved, "correlations", json_deep_copy(dup)),
+			altered(saved, "correlations.0.groups.1",
+				json_deep_copy(json_array_get(json_object_get(json_array_get(
+					json_object_get(saved, "correlations"), 0), "groups"), 0))),
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct sigma_corr_state *st = sm.st;
+			int rc;
+
+			snprintf(tag, sizeof(tag), "hostile state %zu", i);
+			assert_int_equal(state_groups(st), 2);  /* a live state is emptied by a failure */
+			rc = sigma_corr_state_load(rs, st, bad[i], NULL, NULL, &e);
+			if (rc != ERR_PARSE && rc != ERR_INVALID)
+				print_error("%s: load gave %d\n", tag, rc);
+			assert_true(rc == ERR_PARSE || rc == ERR_INVALID);
+			assert_int_equal(state_groups(st), 0);
+			json_decref(bad[i]);
+			assert_int_equal(sigma_corr_state_load(rs, st, saved, NULL, NULL, &e), 0);
+		}
+	}
+	/* After all that, the state still counts: bob's third logon fires. */
+	assert_string_equal(logon(&sm, s, "bob", 120), "c-many");
+	json_decref(big);
+	json_decref(dup);
+	json_decref(saved);
+	sigma_corr_state_free(sm.st);
+	sigma_scratch_free(s);
+	sigma_ruleset_free(rs);
 }
 
 /* Every rule of the corpus: how many load, and the unsupported ones. */
@@ -494,6 +752,8 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_path_errors),
+		cmocka_unit_test(test_corr_state_changes),
+		cmocka_unit_test(test_corr_state_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
