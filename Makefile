@@ -15,7 +15,7 @@ IR     = src/ir/vocab.c src/ir/role.c src/ir/user.c src/ir/audit.c src/ir/incide
          src/ir/mailalert.c src/ir/mailbox.c src/ir/mailsettings.c src/ir/alertobs.c src/ir/mailack.c
 DETECT = src/detect/event.c src/detect/scan.c src/detect/logsource.c \
          src/detect/sigma_cond.c src/detect/sigma_rule.c src/detect/sigma_match.c src/detect/sigma_prefilter.c src/detect/sigma.c \
-         src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c
+         src/detect/intake.c src/detect/syslog.c src/detect/ioc.c src/detect/watchlist.c src/detect/corrstate.c
 MAIL   = src/mail/mail_parse.c src/mail/mail_ioc.c src/mail/mail_auth.c src/mail/mail_lookalike.c \
          src/mail/mail_signals.c src/mail/mail_config.c src/mail/mail_verdict.c src/mail/mail_json.c \
          src/mail/mail_bulk.c src/mail/mail_forward.c

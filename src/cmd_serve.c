@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "cmds.h"
+#include "detect/corrstate.h"
 #include "detect/intake.h"
 #include "detect/syslog.h"
 #include "ir/mailack.h"
@@ -16,8 +17,10 @@
 #include "web/http.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: irdesk serve [--listen ADDR:PORT] [--threads N] [--port-file PATH]\n"
@@ -59,12 +62,15 @@ static const char usage[] =
 	"                      this server (smtp[s]://HOST[:PORT]; with --smtp-from ADDR,\n"
 	"                      the sender address)\n"
 	"  --smtp-user USER    authenticate (with --smtp-password-file FILE)\n"
+	"  --node NAME         this node's name (default HOSTNAME:PORT, the port of --listen;\n"
+	"                      at most 128 bytes): the correlation state is kept under it\n"
+	"                      from a stop to the next start\n"
 	"\noptions:\n" CLI_COMMON_HELP;
 
 enum { O_LISTEN = OPT__FIRST_CMD, O_THREADS, O_PORTFILE, O_CERT, O_KEY, O_RULES, O_QUEUE,
        O_WINDOW, O_SYSUDP, O_SYSTCP, O_SYSPORTFILE, O_EVDIR, O_MAXUP, O_SCHED,
        O_MAILCFG, O_IMAPURL, O_IMAPUSER, O_IMAPPW, O_IMAPINT,
-       O_SMTPURL, O_SMTPFROM, O_SMTPUSER, O_SMTPPW };
+       O_SMTPURL, O_SMTPFROM, O_SMTPUSER, O_SMTPPW, O_NODE };
 
 #define RULES_MAX 64
 
@@ -94,6 +100,7 @@ struct opts {
 	int nrules;
 	long queue, window;
 	int sched_interval;
+	const char *node;
 };
 
 static int on_opt(void *ctx, int opt, const char *arg)
@@ -119,6 +126,7 @@ static int on_opt(void *ctx, int opt, const char *arg)
 	case O_SMTPFROM: o->smtp_from = arg; return 0;
 	case O_SMTPUSER: o->smtp_user = arg; return 0;
 	case O_SMTPPW: o->smtp_pw = arg; return 0;
+	case O_NODE: o->node = arg; return 0;
 	case O_IMAPINT:
 		v = strtol(arg, &end, 10);
 		if (!*arg || *end || v < 1 || v > 86400)
@@ -161,6 +169,33 @@ static int on_opt(void *ctx, int opt, const char *arg)
 		return 0;
 	}
 	return 2;
+}
+
+/*
+ * The node's name into out: --node, else "HOSTNAME:PORT" with the port as
+ * --listen gives it. 0, or a usage error's exit code.
+ */
+static int node_name(const struct opts *o, char out[CORRSTATE_NODE_MAX + 1])
+{
+	char host[256] = "localhost";
+	const char *port = strrchr(o->listen, ':');
+	struct err e;
+
+	if (o->node) {
+		err_clear(&e);
+		if (corrstate_node_check(o->node, &e))
+			return cli_usage_error(usage, "--node: %s", err_msg(&e));
+		snprintf(out, CORRSTATE_NODE_MAX + 1, "%s", o->node);
+		return 0;
+	}
+	if (gethostname(host, sizeof(host)) != 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, CORRSTATE_NODE_MAX + 1, "%.100s:%.20s", host, port ? port + 1 : o->listen);
+	for (char *p = out; *p; p++)   /* a name the check takes, whatever the host's */
+		if (*p <= ' ' || *p > '~')
+			*p = '_';
+	return 0;
 }
 
 /* The acknowledgements to reporters (--smtp-url), checked before anything starts. */
@@ -225,6 +260,7 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		{ "smtp-from", required_argument, NULL, O_SMTPFROM },
 		{ "smtp-user", required_argument, NULL, O_SMTPUSER },
 		{ "smtp-password-file", required_argument, NULL, O_SMTPPW },
+		{ "node", required_argument, NULL, O_NODE },
 		{ 0, 0, 0, 0 },
 	};
 	struct opts o;
@@ -240,6 +276,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	struct mailbox *mbox = NULL;
 	struct mailack *ack = NULL;
 	const char *delay = getenv("IRDESK_INTAKE_DELAY_MS");
+	const char *state_max = getenv("IRDESK_CORR_STATE_MAX");
+	char node[CORRSTATE_NODE_MAX + 1];
 	sigset_t set;
 	int rc, sig = 0;
 
@@ -253,6 +291,8 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!o.imap_url != !o.imap_user || !o.imap_url != !o.imap_pw)
 		return cli_usage_error(usage, "--imap-url, --imap-user and --imap-password-file go together");
+	if ((rc = node_name(&o, node)))
+		return rc;
 	if ((rc = open_mailack(c, &o, &ack)))
 		return rc;
 	/* Open once in this thread: applies migrations and fails early. */
@@ -287,6 +327,9 @@ int cmd_serve(int argc, char **argv, struct cli *c)
 	icfg.profile = PROFILE_AUTO;
 	icfg.tz = tz_name(c->tz);
 	icfg.delay_ms = delay ? (unsigned)strtoul(delay, NULL, 10) : 0;
+	/* IRDESK_CORR_STATE_MAX (tests only) lowers the saved state's cap. */
+	icfg.node = node;
+	icfg.corr_state_max = state_max ? (size_t)strtoull(state_max, NULL, 10) : 0;
 	if (intake_start(&icfg, &in, &c->err)) {
 		mailsettings_free(mcfg);
 		mailack_free(ack);

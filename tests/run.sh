@@ -105,7 +105,7 @@ PG_UNIT="test_store test_audit test_auth test_actor test_incident test_task test
 	test_mailsettings test_mailack"
 PG_E2E="t0100 t0200 t0210 t0220 t0300 t0400 t0500 t0600 t0610 t0620 t0630 t0900 t0910 t0920 t0930 t1030 t1110
 	t1120 t1130 t1140 t1150 t1160 t1200 t1210 t1230 t1300 t1400 t1410 t1420 t1430 t1440 t1500 t1510 t1600
-	t1610 t1620 t1700"
+	t1610 t1620 t1700 t1250"
 pg_list=()
 for t in $PG_UNIT; do
 	case "pg/unit/$t" in *"$pattern"*) [ -x "$build/test/unit/$t" ] && pg_list+=("$build/test/unit/$t") ;; esac

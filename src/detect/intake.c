@@ -3,6 +3,7 @@
  * bounded event queue with its one worker thread. See intake.h.
  */
 #include "detect/intake.h"
+#include "detect/corrstate.h"
 #include "detect/ioc.h"
 #include "detect/scan.h"
 #include "detect/sigma.h"
@@ -322,6 +323,47 @@ static int detector_time(struct detector *d, struct store *st, const struct acto
 	return detector_advance(d, st, who, *t, 0, window, stats, e);
 }
 
+int detector_state_save(const struct detector *d, json_t **out, size_t *groups, struct err *e)
+{
+	json_t *sigma = NULL;
+	int rc;
+
+	*out = NULL;
+	*groups = 0;
+	if (!d->corr)
+		return 0;
+	if ((rc = sigma_corr_state_save(d->rs, d->corr, &sigma, e)) != 0)
+		return rc;
+	sigma_corr_stats(d->corr, groups, NULL, NULL);
+	*out = json_pack("{s:I,s:I,s:o}", "clock", (json_int_t)d->clock, "clock_wall",
+			 (json_int_t)d->clock_wall, "sigma", sigma);
+	return *out ? 0 : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+int detector_state_load(struct detector *d, const json_t *in, struct detector_restored *r,
+			struct err *e)
+{
+	const json_t *clock = json_object_get(in, "clock"), *wall = json_object_get(in, "clock_wall");
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!d->corr) {   /* no correlation now: every saved one is gone */
+		r->dropped = json_array_size(json_object_get(json_object_get(in, "sigma"),
+							     "correlations"));
+		return 0;
+	}
+	if (!json_is_integer(clock) || !json_is_integer(wall) || json_integer_value(wall) < 0)
+		return err_set(e, ERR_PARSE, "correlation state: no stream clock");
+	rc = sigma_corr_state_load(d->rs, d->corr, json_object_get(in, "sigma"), &r->restored,
+				   &r->dropped, e);
+	if (rc)
+		return rc;
+	sigma_corr_stats(d->corr, &r->groups, NULL, NULL);
+	d->clock = json_integer_value(clock);
+	d->clock_wall = json_integer_value(wall);
+	return 0;
+}
+
 /* The alerts of the IOC hits in d: repeats fold per indicator and host (no user). */
 static int record_iocs(struct detector *d, struct store *st, const struct actor *who,
 		       const struct alert_input *base, int64_t window,
@@ -452,6 +494,8 @@ struct intake {
 	int ticking;                /* the rules have deferred correlations */
 	char watch_stamp[WATCHLIST_STAMP_MAX]; /* of the watchlists loaded (worker's) */
 	struct timespec watch_at;   /* when the stamp was last compared (monotonic) */
+	char node[CORRSTATE_NODE_MAX + 1]; /* correlation state kept under it; "": not kept */
+	size_t corr_state_max;
 };
 
 #define BATCH_MAX 256
@@ -682,6 +726,7 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 	in->window = cfg->window;
 	in->profile = cfg->profile;
 	in->delay_ms = cfg->delay_ms;
+	in->corr_state_max = cfg->corr_state_max;
 	in->ring = calloc(in->max, sizeof(*in->ring));
 	if (!in->ring) {
 		intake_free(in);
@@ -695,6 +740,10 @@ int intake_start(const struct intake_config *cfg, struct intake **out, struct er
 	if (!rc) {
 		actor_system(&in->actor, in->tz);
 		rc = load_watchlists(in, e);
+	}
+	if (!rc && cfg->node && !(rc = corrstate_node_check(cfg->node, e))) {
+		snprintf(in->node, sizeof(in->node), "%s", cfg->node);
+		corrstate_restore(in->st, in->node, in->det, in->corr_state_max);
 	}
 	in->ticking = !rc && detector_deferred(in->det);
 	if (!rc && pthread_create(&in->worker, NULL, worker_main, in) != 0)
@@ -865,6 +914,9 @@ void intake_stop(struct intake *in)
 	pthread_mutex_unlock(&in->lock);
 	if (in->started)
 		pthread_join(in->worker, NULL);
+	/* The queue is drained: what the correlations hold now is kept for the next start. */
+	if (in->started && in->node[0])
+		corrstate_keep(in->st, in->node, in->det, in->corr_state_max, time_now());
 	log_info("detection: %llu events, %llu matches, %llu new alerts, %llu deduplicated, "
 		 "%llu suppressed, %llu failed", (unsigned long long)in->stats.events,
 		 (unsigned long long)in->stats.matches, (unsigned long long)in->stats.created,

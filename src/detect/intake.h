@@ -85,6 +85,29 @@ int detector_tick(struct detector *d, struct store *st, const struct actor *who,
 int detector_flush(struct detector *d, struct store *st, const struct actor *who, int64_t window,
 		   struct intake_stats *stats, struct err *e);
 
+/*
+ * The correlation state across a restart (detect/corrstate.h keeps it in
+ * the store). detector_state_save gives d's correlation groups and its
+ * stream clock as a new JSON object {"clock", "clock_wall", "sigma"} in
+ * *out (the caller decrefs it; NULL when d has no correlation) and their
+ * number in *groups: 0 or ERR_NOMEM. detector_state_load puts such an
+ * object back into d (see sigma_corr_state_load: a correlation that
+ * changed or is gone starts empty): *r says what it restored. It fails
+ * like sigma_corr_state_load, ERR_PARSE for a missing clock, with d's
+ * correlations left empty. The clock continues from the saved one, so the
+ * first detector_tick closes the windows that ended in between.
+ */
+struct json_t;
+struct detector_restored {
+	size_t groups;        /* groups restored */
+	size_t restored;      /* correlations restored */
+	size_t dropped;       /* saved correlations that changed or are gone */
+};
+int detector_state_save(const struct detector *d, struct json_t **out, size_t *groups,
+			struct err *e);
+int detector_state_load(struct detector *d, const struct json_t *in,
+			struct detector_restored *r, struct err *e);
+
 /* The queue and its worker, for the server. */
 struct intake;
 
@@ -97,13 +120,18 @@ struct intake_config {
 	enum event_profile profile;
 	const char *tz;                /* zone of the system actor */
 	unsigned delay_ms;             /* tests only: pause per event, to fill the queue */
+	const char *node;              /* keeps the correlation state under this name across
+					  restarts (corrstate.h); NULL: not kept */
+	size_t corr_state_max;         /* bytes of saved state at most (0: CORRSTATE_MAX) */
 };
 
 #define INTAKE_QUEUE_DEFAULT 10000
 
 /*
  * Load the rules, open the store, load every stored IOC watchlist
- * (detect/watchlist.h) and start the worker. *out is the caller's.
+ * (detect/watchlist.h), take the correlation state the node saved at its
+ * last stop (when cfg->node is set) and start the worker. *out is the
+ * caller's.
  */
 int intake_start(const struct intake_config *cfg, struct intake **out, struct err *e);
 
@@ -130,8 +158,9 @@ size_t intake_room(struct intake *in, unsigned wait_ms);
 void intake_get_stats(struct intake *in, struct intake_stats *out, size_t *queued);
 
 /*
- * Stop: refuse new events, let the worker finish every queued one, join it
- * and free everything. NULL is fine.
+ * Stop: refuse new events, let the worker finish every queued one, join it,
+ * save the correlation state under the node's name (when cfg->node was
+ * set; a failure is logged, never fatal) and free everything. NULL is fine.
  */
 void intake_stop(struct intake *in);
 

@@ -58,12 +58,14 @@ static const struct copy_table {
 	{ "mail_settings", 10, 0, NULL },
 	{ "alert_observables", 10, 1, NULL },
 	{ "mail_acks", 10, 0, NULL },
+	{ "corr_state", 13, 0, NULL },
 };
 /*
  * The newest schema whose tables are all listed above. 0011 (detection: a
- * column, alerts.group_key) and 0012 (an index) add no table.
+ * column, alerts.group_key) and 0012 (an index) add no table; 0013 adds
+ * corr_state.
  */
-#define COPY_SCHEMA_KNOWN 12
+#define COPY_SCHEMA_KNOWN 13
 
 static int count_rows(struct store *st, const char *sql, int64_t *n, struct err *e)
 {
