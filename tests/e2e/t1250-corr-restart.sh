@@ -7,7 +7,8 @@
 # minutes", while with the row deleted in between nothing fires. A deferred
 # window (lt) open at the stop and ended during the downtime closes soon
 # after the start, without a new event. A corrupt saved state is logged as
-# a warning and detection works on; --node is validated.
+# a warning and detection works on; one over the size cap is not kept;
+# `db copy` carries the saved state; --node is validated.
 . "$(dirname "$0")/lib.sh"
 
 BASE_ID=5b0c1f7e-2d6a-4c1e-9f3b-7a1d2e4c6b01
@@ -184,6 +185,25 @@ test_expect_success 'a state over the cap is not kept, with a warning naming its
 	stop_server &&
 	grep -q "warn .*correlation state is over 100 bytes: its 2 groups are not kept" serve13.log &&
 	[ "$(db_sql "SELECT count(*) FROM corr_state")" = 0 ]
+'
+
+test_expect_success 'db copy carries a saved state, and the copy restores it' '
+	start_server "$TEST_DIR/serve14.log" --rules rules.yml --node desk-a &&
+	post_logon joe && post_logon joe && wait_processed 2 &&
+	stop_server &&
+	expect_code 0 "$IRDESK_BIN" db copy --from "$DB" --to "sqlite:$TEST_DIR/copy.db" &&
+	[ "$(sqlite3 copy.db "SELECT node FROM corr_state")" = desk-a ] &&
+	DB=sqlite:$TEST_DIR/copy.db start_server "$TEST_DIR/serve15.log" --rules rules.yml --node desk-a &&
+	grep -q "correlation state of 1 groups restored" serve15.log &&
+	post_logon joe && wait_processed 1 &&
+	for _ in $(seq 1 80); do
+		n=$(sqlite3 -cmd ".timeout 5000" copy.db \
+			"SELECT count(*) FROM alerts WHERE group_key = '\''TargetUserName=joe'\''") &&
+		[ "$n" = 1 ] && break
+		sleep 0.1
+	done &&
+	[ "$n" = 1 ] &&
+	stop_server && clean_log serve15.log
 '
 
 test_expect_success '--node is validated' '
