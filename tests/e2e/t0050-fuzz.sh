@@ -43,6 +43,7 @@ test_expect_success 'seed corpora from the test data' '
 	seed_files corpus/fuzz_sigma_yaml "$DATA"/sigma/*.txt &&
 	seed_files corpus/fuzz_syslog "$DATA"/syslog/*.in &&
 	seed_lines corpus/fuzz_time "$DATA"/time/* &&
+	seed_files corpus/fuzz_corr_state "$DATA"/corrstate/*.json &&
 	for src in "$TEST_TOP"/tests/fuzz/fuzz_*.c; do
 		t=$(basename "$src" .c)
 		test -n "$(ls corpus/$t 2>/dev/null)" || { echo "no seeds for $t"; exit 1; }
