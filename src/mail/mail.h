@@ -89,11 +89,15 @@ struct mail_msg {
  * Parse data[0..n) into m (zeroed by this function; release with
  * mail_msg_release even on failure). unwrap: 1 to analyse the attached
  * original of a forwarded report, 0 never, -1 when it looks like one
- * (a Fwd/FW/転送 subject or a body that is mostly the attachment).
+ * (a Fwd/FW/転送 subject); the original forwarded inline when the subject
+ * is a forward. reporters (own domains; NULL or empty: anyone): only a
+ * mail from one of them is a report to unwrap, since an outsider's mail
+ * that carries another is itself what must be judged.
  * Returns 0, ERR_TOOLONG for input over MAIL_MAX_SIZE, ERR_PARSE when the
  * bytes are no message at all.
  */
-int mail_parse(const char *data, size_t n, int unwrap, struct mail_msg *m, struct err *e);
+int mail_parse(const char *data, size_t n, int unwrap, const struct strv *reporters, struct mail_msg *m,
+	       struct err *e);
 void mail_msg_release(struct mail_msg *m);
 
 /* The header block of a mail forwarded inline (mail_forward.c). */

@@ -1042,7 +1042,20 @@ static void gmime_start(void) { g_mime_init(); }
 
 static char *dup0(char *s) { return s ? s : strdup(""); }
 
-int mail_parse(const char *data, size_t n, int unwrap, struct mail_msg *m, struct err *e)
+/* 1 when msg's (first) From address is in one of the domains listed. */
+static int from_listed(GMimeMessage *msg, const struct strv *domains)
+{
+	InternetAddressList *l = g_mime_message_get_from(msg);
+	InternetAddress *ia = l && internet_address_list_length(l) > 0 ? internet_address_list_get_address(l, 0)
+									 : NULL;
+	const char *addr = ia && INTERNET_ADDRESS_IS_MAILBOX(ia)
+				   ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)) : NULL;
+
+	return addr && mail_domain_in(addr, domains);
+}
+
+int mail_parse(const char *data, size_t n, int unwrap, const struct strv *reporters, struct mail_msg *m,
+	       struct err *e)
 {
 	GMimeStream *stream = NULL;
 	GMimeParser *parser = NULL;
@@ -1062,6 +1075,12 @@ int mail_parse(const char *data, size_t n, int unwrap, struct mail_msg *m, struc
 		goto out;
 	}
 	top = msg;
+	if (unwrap != 0 && reporters && reporters->n && !from_listed(msg, reporters)) {
+		const char *subj = g_mime_message_get_subject(msg);
+		if (subj && looks_forwarded(subj))
+			strv_add_unique(&m->notes, "not unwrapped as a report: the sender is not of the own domains");
+		unwrap = 0;
+	}
 	/* A forwarded report: analyse the attached original instead. */
 	for (int i = 0; i < MAIL_MAX_FORWARD && unwrap != 0; i++) {
 		const char *subj = g_mime_message_get_subject(top);

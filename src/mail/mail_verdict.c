@@ -94,7 +94,7 @@ int mail_analyze(const struct mail_config *c, const char *data, size_t n, struct
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = mail_parse(data, n, c->unwrap, &r->msg, e);
+	rc = mail_parse(data, n, c->unwrap, &c->own_domains, &r->msg, e);
 	if (rc)
 		return rc;
 	mail_auth_read(&r->msg, c, &r->auth);
