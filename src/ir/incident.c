@@ -757,19 +757,43 @@ static int audit_change(struct store *st, const struct actor *who, const char *a
 	return rc;
 }
 
+/*
+ * The next number of year. The counter row stays locked by the transaction
+ * that bumped it, so a bulk import's later creates in the same transaction
+ * take the number from the memo the previous one left and only write it.
+ */
 static int next_number(struct store *st, int year, int64_t *out, struct err *e)
 {
+	const struct store_memo *m;
 	struct stmt *s;
+	char key[STORE_MEMO_KEY];
 	int rc;
 
-	rc = store_prepare(st,
-		"INSERT INTO incident_counters (year, last) VALUES (?, 1) "
-		"ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1 "
-		"RETURNING last", &s, e);
+	snprintf(key, sizeof(key), "incident_counters:%d", year);
+	m = store_memo_get(st, key);
+	if (m) {
+		rc = store_prepare(st, "UPDATE incident_counters SET last = ? WHERE year = ?", &s, e);
+		if (rc)
+			return rc;
+		stmt_bind_int(s, 1, m->num + 1);
+		stmt_bind_int(s, 2, year);
+		*out = m->num + 1;
+		rc = stmt_exec(s, e);
+	} else {
+		rc = store_prepare(st,
+			"INSERT INTO incident_counters (year, last) VALUES (?, 1) "
+			"ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1 "
+			"RETURNING last", &s, e);
+		if (rc)
+			return rc;
+		stmt_bind_int(s, 1, year);
+		rc = stmt_int_result(s, out, e);
+	}
 	if (rc)
-		return rc;
-	stmt_bind_int(s, 1, year);
-	return stmt_int_result(s, out, e);
+		store_memo_forget(st, key);
+	else
+		store_memo_set(st, key, *out, NULL);
+	return rc;
 }
 
 static int local_year(const struct actor *who, int64_t t)
@@ -858,14 +882,14 @@ int incident_create(struct store *st, const struct actor *who,
 	if (rc)
 		goto rollback;
 	snprintf(inc.hid, sizeof(inc.hid), "IR-%04d-%04" PRId64, year, number);
-	rc = store_prepare(st,
+	rc = store_prepare_insert(st,
 		"INSERT INTO incidents (year, number, hid, title, summary, type, state, reject_reason, "
 		"duplicate_of, attack_vector, functional_impact, information_impact, "
 		"recoverability, priority, priority_derived, priority_override, priority_reason, "
 		"tlp, pap, owner_id, reporter, occurred_at, discovered_at, reported_at, "
 		"triaged_at, contained_at, recovered_at, closed_at, updated_at, created_at, "
 		"created_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id", &s, e);
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", &s, e);
 	if (rc)
 		goto rollback;
 	{
@@ -877,7 +901,7 @@ int incident_create(struct store *st, const struct actor *who,
 		stmt_bind_int(s, i++, inc.created_at);
 		stmt_bind_text(s, i++, inc.created_by);
 	}
-	rc = stmt_int_result(s, &inc.id, e);
+	rc = stmt_insert_id(s, &inc.id, e);
 	if (rc)
 		goto rollback;
 	{
@@ -896,8 +920,8 @@ int incident_create(struct store *st, const struct actor *who,
 	}
 	/* An incident created with a type gets its playbook's tasks at once. */
 	if (!rc && have_type)
-		rc = playbook_apply(st, who, inc.id, inc.hid, vocab_name(&vocab_incident_type, inc.type),
-				    &added, e);
+		rc = playbook_apply_new(st, who, inc.id, inc.hid,
+					vocab_name(&vocab_incident_type, inc.type), &added, e);
 	if (rc)
 		goto rollback;
 	rc = store_commit(st, e);

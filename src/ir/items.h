@@ -66,4 +66,12 @@ int items_threats(struct store *st, const struct actor *who, const char *hid,
 int playbook_apply(struct store *st, const struct actor *who, int64_t id, const char *hid,
 		   const char *type, int *added, struct err *e);
 
+/*
+ * playbook_apply for an incident created in the caller's transaction, which
+ * has no tasks yet: every step is added without looking for one already
+ * there (the same rows and audit row, written more cheaply).
+ */
+int playbook_apply_new(struct store *st, const struct actor *who, int64_t id, const char *hid,
+		       const char *type, int *added, struct err *e);
+
 #endif

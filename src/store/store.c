@@ -218,6 +218,56 @@ static int run_cached(struct store *st, const char *sql, struct err *e)
 	return rc;
 }
 
+/* Every memo goes when the transaction that wrote it ends or rolls back. */
+static void memo_clear(struct store *st)
+{
+	memset(st->memo, 0, sizeof(st->memo));
+}
+
+static struct store_memo *memo_find(struct store *st, const char *key)
+{
+	for (int i = 0; i < STORE_MEMO_MAX; i++)
+		if (st->memo[i].key[0] && strcmp(st->memo[i].key, key) == 0)
+			return &st->memo[i];
+	return NULL;
+}
+
+const struct store_memo *store_memo_get(struct store *st, const char *key)
+{
+	if (!st->in_tx || st->read_tx)
+		return NULL;
+	return memo_find(st, key);
+}
+
+int store_memo_set(struct store *st, const char *key, int64_t num, const char *text)
+{
+	struct store_memo *m;
+
+	if (!text)
+		text = "";
+	if (!st->in_tx || st->read_tx || !*key || strlen(key) >= STORE_MEMO_KEY ||
+	    strlen(text) >= STORE_MEMO_TEXT)
+		return ERR_INVALID;
+	m = memo_find(st, key);
+	for (int i = 0; !m && i < STORE_MEMO_MAX; i++)
+		if (!st->memo[i].key[0])
+			m = &st->memo[i];
+	if (!m)
+		return ERR_INVALID;
+	snprintf(m->key, sizeof(m->key), "%s", key);
+	m->num = num;
+	snprintf(m->text, sizeof(m->text), "%s", text);
+	return 0;
+}
+
+void store_memo_forget(struct store *st, const char *key)
+{
+	struct store_memo *m = memo_find(st, key);
+
+	if (m)
+		memset(m, 0, sizeof(*m));
+}
+
 int store_read_begin(struct store *st, struct err *e)
 {
 	int rc;
@@ -255,6 +305,7 @@ int store_begin(struct store *st, struct err *e)
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", st->in_tx);
 		rc = run_cached(st, sql, e);
 	} else {
+		memo_clear(st);
 		rc = st->drv->begin(st, e);
 	}
 	if (!rc)
@@ -281,6 +332,7 @@ int store_commit(struct store *st, struct err *e)
 	rc = st->drv->commit(st, e);
 	if (rc)
 		st->drv->rollback(st);
+	memo_clear(st);
 	st->in_tx = 0;
 	st->read_tx = 0;
 	return rc;
@@ -292,6 +344,7 @@ void store_rollback(struct store *st)
 
 	if (!st || !st->in_tx)
 		return;
+	memo_clear(st);
 	if (st->in_tx > 1) {
 		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
 			 st->in_tx - 1, st->in_tx - 1);
@@ -309,6 +362,21 @@ void store_rollback(struct store *st)
 int store_prepare(struct store *st, const char *sql, struct stmt **out, struct err *e)
 {
 	return st->drv->prepare(st, sql, out, e);
+}
+
+int store_prepare_insert(struct store *st, const char *sql, struct stmt **out, struct err *e)
+{
+	struct buf text = BUF_INIT;
+	int rc;
+
+	if (st->drv->last_insert_id)
+		return st->drv->prepare(st, sql, out, e);
+	buf_adds(&text, sql);
+	buf_adds(&text, " RETURNING id");
+	rc = buf_error(&text) ? err_set(e, ERR_NOMEM, "out of memory")
+			      : st->drv->prepare(st, text.data, out, e);
+	buf_release(&text);
+	return rc;
 }
 
 int stmt_bind_int(struct stmt *s, int idx, int64_t v)
@@ -385,6 +453,20 @@ int stmt_int_result(struct stmt *s, int64_t *out, struct err *e)
 	} else if (rc == 0) {
 		rc = err_set(e, ERR_NOTFOUND, "no row");
 	}
+	stmt_done(s);
+	return rc;
+}
+
+int stmt_insert_id(struct stmt *s, int64_t *id, struct err *e)
+{
+	int rc;
+
+	if (!s->drv->last_insert_id)
+		return stmt_int_result(s, id, e);
+	while ((rc = s->drv->step(s, e)) == 1)
+		;
+	if (rc == 0)
+		*id = s->drv->last_insert_id(s);
 	stmt_done(s);
 	return rc;
 }

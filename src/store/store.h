@@ -53,6 +53,10 @@ struct store_driver {
 	int (*begin)(struct store *st, struct err *e);
 	int (*commit)(struct store *st, struct err *e);
 	int (*rollback)(struct store *st);
+	/* The id of the row the connection inserted last (see
+	 * store_prepare_insert()); NULL when the backend reads it with
+	 * RETURNING id instead. */
+	int64_t (*last_insert_id)(struct stmt *s);
 	/* See store_text_match(). */
 	int (*text_match)(struct store *st, struct buf *sql, const char *entity, const char *alias, int walk,
 			  const char *term, struct buf *bind, int *nbind);
@@ -68,6 +72,19 @@ struct store_driver {
 	const char *migrations;
 };
 
+/*
+ * A value a module remembers for the rest of the open write transaction
+ * (see store_memo_get()): a key it names, a number and a short text.
+ */
+#define STORE_MEMO_MAX 4
+#define STORE_MEMO_KEY 40
+#define STORE_MEMO_TEXT 72
+struct store_memo {
+	char key[STORE_MEMO_KEY];  /* "" for a free slot */
+	int64_t num;
+	char text[STORE_MEMO_TEXT];
+};
+
 /* The fields every backend's connection shares; backends embed it first. */
 struct store {
 	const struct store_driver *drv;
@@ -79,6 +96,7 @@ struct store {
 	int server_key_cached;
 	int schema_version;   /* after open: the applied migration count */
 	char url[512];
+	struct store_memo memo[STORE_MEMO_MAX]; /* see store_memo_get() */
 };
 
 /*
@@ -107,6 +125,28 @@ int store_begin(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 /* Roll back the open transaction, if any. */
 void store_rollback(struct store *st);
+
+/*
+ * Values remembered for the rest of the open write transaction. A module
+ * that has written a row which the transaction now holds locked (the head
+ * of the audit chain, this year's incident counter) may keep what it wrote
+ * here, so that its next change in the same transaction need not read the
+ * row back (in SQLite a RETURNING clause costs as much as the write). The
+ * outermost commit and every rollback, a savepoint's included, forget all
+ * memos, so a memo never outlives the rows it describes; a memo set inside
+ * a savepoint that is released stays, as the savepoint's rows do.
+ *
+ * store_memo_get returns the memo under key, or NULL when there is none (or
+ * no write transaction is open). store_memo_set keeps num and text (NULL
+ * for "") under key, replacing an older one; it returns ERR_INVALID, and
+ * keeps nothing, outside a write transaction, when key or text does not
+ * fit (STORE_MEMO_KEY, STORE_MEMO_TEXT including the NUL) or when every
+ * slot is taken. A caller simply goes on reading the row then.
+ * store_memo_forget drops the memo under key, if any.
+ */
+const struct store_memo *store_memo_get(struct store *st, const char *key);
+int store_memo_set(struct store *st, const char *key, int64_t num, const char *text);
+void store_memo_forget(struct store *st, const char *key);
 
 /*
  * A read transaction: every query until store_read_end sees one snapshot,
@@ -152,6 +192,20 @@ void stmt_done(struct stmt *s);
  * Hands s back as stmt_done() does.
  */
 int stmt_int_result(struct stmt *s, int64_t *out, struct err *e);
+
+/*
+ * Prepare sql, an INSERT of one row (no conflict clause, no RETURNING) into
+ * a table whose key is an integer column named id, for stmt_insert_id().
+ * Each backend learns the new id its cheapest way: SQLite from the
+ * connection's last inserted rowid (a RETURNING clause costs it an
+ * in-memory table on every run), PostgreSQL from a RETURNING id that it
+ * appends to sql. Otherwise as store_prepare().
+ */
+int store_prepare_insert(struct store *st, const char *sql, struct stmt **out, struct err *e);
+
+/* Run s (from store_prepare_insert()) and read the new row's id into *id;
+ * hands s back as stmt_done() does. */
+int stmt_insert_id(struct stmt *s, int64_t *id, struct err *e);
 
 /* Run a statement that returns no rows (or whose rows are ignored), then
  * hand it back as stmt_done() does: s must not be used afterwards. */

@@ -289,6 +289,11 @@ static void sq_reset(struct stmt *st)
 	s->busy = 0;
 }
 
+static int64_t sq_last_insert_id(struct stmt *st)
+{
+	return sqlite3_last_insert_rowid(((struct sqlite_stmt *)st)->owner->db);
+}
+
 static int sq_begin(struct store *st, struct err *e)
 {
 	return sq_exec(st, "BEGIN IMMEDIATE", e);
@@ -408,5 +413,6 @@ const struct store_driver store_sqlite_driver = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.text_match = sq_text_match,
+	.last_insert_id = sq_last_insert_id,
 	.migrations = "sqlite",
 };

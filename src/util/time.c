@@ -1034,6 +1034,14 @@ int64_t time_now(void)
 
 /* Formatting. */
 
+/* Two decimal digits of v (0..99) at p; returns the end. */
+static char *two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 /* Write "YYYY-MM-DD?HH:MM[:SS]" for a local instant; returns its length. */
 static size_t format_local(int64_t local, char *out, size_t size, char date_sep, int seconds)
 {
@@ -1041,6 +1049,26 @@ static size_t format_local(int64_t local, char *out, size_t size, char date_sep,
 	int n;
 
 	civil_from_time(local, &c);
+	/* Every time the store writes is formatted here: skip printf when it can. */
+	if (c.year >= 0 && c.year <= 9999 && size > 19) {
+		char *p = out;
+		p = two(p, (int)(c.year / 100));
+		p = two(p, (int)(c.year % 100));
+		*p++ = '-';
+		p = two(p, c.month);
+		*p++ = '-';
+		p = two(p, c.day);
+		*p++ = date_sep;
+		p = two(p, c.hour);
+		*p++ = ':';
+		p = two(p, c.min);
+		if (seconds) {
+			*p++ = ':';
+			p = two(p, c.sec);
+		}
+		*p = '\0';
+		return (size_t)(p - out);
+	}
 	if (seconds)
 		n = snprintf(out, size, "%04lld-%02d-%02d%c%02d:%02d:%02d", (long long)c.year,
 			     c.month, c.day, date_sep, c.hour, c.min, c.sec);
@@ -1055,7 +1083,10 @@ void time_format_utc(int64_t t, char out[TIME_STR_MAX])
 {
 	size_t len = format_local(clamp_time(t), out, TIME_STR_MAX, 'T', 1);
 
-	snprintf(out + len, TIME_STR_MAX - len, "Z");
+	if (len + 1 < TIME_STR_MAX) {
+		out[len] = 'Z';
+		out[len + 1] = '\0';
+	}
 }
 
 void time_format_zone(int64_t t, const struct tz *tz, char out[TIME_STR_MAX])

@@ -10,7 +10,10 @@
 #include "ir/actor.h"
 #include "ir/audit.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/err.h"
+
+#include <sodium.h>
 
 #define ROWS 12
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -385,6 +388,86 @@ static void test_row_hash(void **state)
 }
 
 /* Tampering */
+
+/* The hash of a row whose fields are long or negative: the serialisation, hashed here. */
+static void expect_hash(int64_t seq, int64_t at, const char *after)
+{
+	struct buf b = BUF_INIT;
+	unsigned char md[crypto_hash_sha256_BYTES];
+	char want[AUDIT_HASH_HEX], got[AUDIT_HASH_HEX];
+
+	buf_addf(&b, "irdesk-audit-v1\n64:%s\n%zu:%lld\n%zu:%lld\n5:alice\n4:edit\n8:incident\n"
+		 "3:IR1\n-\n%zu:%s\n", ZERO_HASH, (size_t)snprintf(NULL, 0, "%lld", (long long)seq),
+		 (long long)seq, (size_t)snprintf(NULL, 0, "%lld", (long long)at), (long long)at,
+		 strlen(after), after);
+	assert_int_equal(buf_error(&b), 0);
+	crypto_hash_sha256(md, (const unsigned char *)b.data, b.len);
+	sodium_bin2hex(want, sizeof(want), md, sizeof(md));
+	assert_int_equal(audit_row_hash(ZERO_HASH, seq, at, "alice", "edit", "incident", "IR1", NULL,
+					after, got), 0);
+	assert_string_equal(got, want);
+	buf_release(&b);
+}
+
+static void test_row_hash_long_fields(void **state)
+{
+	static const size_t sizes[] = { 0, 900, 1023, 1024, 1025, 2047, 5000 };
+	char *after = malloc(5001);
+
+	(void)state;
+	assert_non_null(after);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (size_t k = 0; k < sizes[i]; k++)
+			after[k] = (char)('a' + k % 26);
+		after[sizes[i]] = '\0';
+		expect_hash((int64_t)i + 1, 1795653000, after);
+	}
+	expect_hash(INT64_MAX, -1, "{}");
+	expect_hash(1, INT64_MIN, "{}");
+	free(after);
+}
+
+/*
+ * One transaction appending around inner units, one of which rolls back:
+ * the rows that stay form one chain without a gap where the undone row was.
+ */
+static void test_chain_across_savepoints(void **state)
+{
+	char path[600];
+	struct store *st;
+	struct actor a;
+	struct stmt *s;
+
+	(void)state;
+	db_path("savepoints.db", path, sizeof(path));
+	st = open_store(path);
+	actor_named(&a, "alice", INT64_C(1795653000));
+	assert_int_equal(store_begin(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0001", NULL, json_pack("{s:i}", "n", 1));
+	assert_int_equal(store_begin(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0002", NULL, json_pack("{s:i}", "n", 2));
+	store_rollback(st);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0003", NULL, json_pack("{s:i}", "n", 3));
+	assert_int_equal(store_begin(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0004", NULL, json_pack("{s:i}", "n", 4));
+	assert_int_equal(store_commit(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0005", NULL, json_pack("{s:i}", "n", 5));
+	assert_int_equal(store_commit(st, NULL), 0);
+	/* A rolled back transaction leaves the head where it was. */
+	assert_int_equal(store_begin(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0006", NULL, NULL);
+	store_rollback(st);
+	assert_int_equal(store_begin(st, NULL), 0);
+	append_ok(st, &a, "incident.create", "incident", "IR-2026-0007", NULL, NULL);
+	assert_int_equal(store_commit(st, NULL), 0);
+	assert_int_equal(store_prepare(st, "SELECT seq FROM audit_log WHERE object_id = 'IR-2026-0003'",
+				       &s, NULL), 0);
+	assert_int_equal(stmt_step(s, NULL), 1);
+	assert_int_equal(stmt_int(s, 0), 2);
+	stmt_done(s);
+	store_close(st);
+	expect_intact(path, NULL, 5);
+}
 
 static void test_edit_after(void **state)
 {
@@ -810,6 +893,8 @@ int main(void)
 		cmocka_unit_test(test_append_needs_transaction),
 		cmocka_unit_test(test_stored_form),
 		cmocka_unit_test(test_row_hash),
+		cmocka_unit_test(test_row_hash_long_fields),
+		cmocka_unit_test(test_chain_across_savepoints),
 		cmocka_unit_test(test_edit_after),
 		cmocka_unit_test(test_edit_actor),
 		cmocka_unit_test(test_edit_other_fields),

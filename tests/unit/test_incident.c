@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ir/actor.h"
+#include "ir/audit.h"
 #include "ir/incident.h"
 #include "ir/items.h"
 #include "ir/lessons.h"
@@ -1052,6 +1053,84 @@ static void test_human_ids_past_9999(void **state)
 	incident_list_release(&l);
 }
 
+/* The tasks of incident hid, and the count its playbook.apply audit row gives. */
+static void playbook_of(struct store *st, const char *hid, int64_t *tasks, int64_t *audited)
+{
+	struct stmt *s;
+	json_t *after;
+
+	assert_int_equal(store_prepare(st, "SELECT COUNT(*) FROM tasks t JOIN incidents i ON "
+				       "i.id = t.incident_id WHERE i.hid = ? AND t.step IS NOT NULL",
+				       &s, NULL), 0);
+	stmt_bind_text(s, 1, hid);
+	assert_int_equal(stmt_int_result(s, tasks, NULL), 0);
+	*audited = -1;
+	assert_int_equal(store_prepare(st, "SELECT after FROM audit_log WHERE action = "
+				       "'playbook.apply' AND object_id = ?", &s, NULL), 0);
+	stmt_bind_text(s, 1, hid);
+	if (stmt_step(s, NULL) == 1) {
+		after = json_loads(stmt_text(s, 0), 0, NULL);
+		*audited = json_integer_value(json_object_get(after, "tasks_added"));
+		json_decref(after);
+	}
+	stmt_done(s);
+}
+
+/*
+ * Many creations in one transaction (a bulk import) with an inner one that
+ * rolls back: numbers, playbook tasks and the audit chain come out as if
+ * each had been created on its own, without a gap where the undone one was.
+ */
+static void test_create_many_in_one_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct incident_field typed[] = { { "title", "Phish" }, { "type", "phishing" } };
+	struct actor next_year = f->admin;
+	struct audit_report rep;
+	char hid[INCIDENT_HID_MAX];
+	int64_t tasks, audited, first_tasks, audit0 = audit_rows(f->st);
+
+	next_year.now = INT64_C(1798731000); /* 2027-01-01 00:30 JST */
+	CHECK(store_begin(f->st, &e), 0);
+	create_with(f, &f->admin, typed, 2, hid);
+	assert_string_equal(hid, "IR-2026-0001");
+	create_titled(f, "Untyped", hid);
+	assert_string_equal(hid, "IR-2026-0002");
+	CHECK(store_begin(f->st, &e), 0);
+	create_with(f, &f->admin, typed, 2, hid);
+	assert_string_equal(hid, "IR-2026-0003");
+	store_rollback(f->st);
+	create_with(f, &next_year, typed, 2, hid);
+	assert_string_equal(hid, "IR-2027-0001");
+	create_with(f, &f->admin, typed, 2, hid);
+	assert_string_equal(hid, "IR-2026-0003");
+	create_with(f, &next_year, typed, 2, hid);
+	assert_string_equal(hid, "IR-2027-0002");
+	CHECK(store_commit(f->st, &e), 0);
+
+	assert_int_equal(incident_rows(f->st), 5);
+	assert_int_equal(count(f->st, "SELECT last FROM incident_counters WHERE year = 2026"), 3);
+	assert_int_equal(count(f->st, "SELECT last FROM incident_counters WHERE year = 2027"), 2);
+	playbook_of(f->st, "IR-2026-0001", &first_tasks, &audited);
+	assert_true(first_tasks > 5);
+	assert_int_equal(audited, first_tasks);
+	playbook_of(f->st, "IR-2026-0003", &tasks, &audited);
+	assert_int_equal(tasks, first_tasks);
+	assert_int_equal(audited, first_tasks);
+	playbook_of(f->st, "IR-2027-0002", &tasks, &audited);
+	assert_int_equal(tasks, first_tasks);
+	playbook_of(f->st, "IR-2026-0002", &tasks, &audited);
+	assert_int_equal(tasks, 0);
+	assert_int_equal(audited, -1);
+	/* 4 typed creations and their playbooks, 1 untyped. */
+	assert_int_equal(audit_rows(f->st), audit0 + 9);
+	CHECK(audit_verify(f->st, &f->admin, NULL, &rep, &e), 0);
+	assert_int_equal(rep.rows, audit0 + 9);
+	/* A second transaction goes on from the committed counters. */
+	create_titled(f, "Later", hid);
+	assert_string_equal(hid, "IR-2026-0004");
+}
+
 /* Invalid input at creation is refused before anything is written. */
 static void test_create_validation(void **state)
 {
@@ -1779,6 +1858,7 @@ int main(void)
 		T(test_priority_override),
 		T(test_human_ids),
 		T(test_human_ids_past_9999),
+		T(test_create_many_in_one_transaction),
 		T(test_create_validation),
 		T(test_update_validation),
 		T(test_optimistic_concurrency),
