@@ -205,6 +205,123 @@ static void test_compact_dump_is_stable(void **state)
 	buf_release(&bb);
 }
 
+/* A small deterministic generator for the comparison with jansson below. */
+static uint64_t rnd_state = 88172645463325252ULL;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (unsigned)(rnd_state % n);
+}
+
+/* Text from pieces that need escaping, that are multi-byte, or neither. */
+static void rnd_text(char *out, size_t *len)
+{
+	static const char *const pieces[] = {
+		"a", "b", "ab", "Z", "0", " ", "/", "\"", "\\", "\b", "\f", "\n", "\r", "\t",
+		"\x01", "\x1f", "\x7f", "é", "ラ", "漏えい", "😀", "{", "}", ":", ",", "u00e9",
+	};
+	size_t n = 0, k = rnd(6);
+
+	for (size_t i = 0; i < k; i++) {
+		const char *p = pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))];
+		memcpy(out + n, p, strlen(p));
+		n += strlen(p);
+	}
+	if (rnd(10) == 0)
+		out[n++] = '\0'; /* json_stringn keeps it */
+	out[n] = '\0';
+	*len = n;
+}
+
+static json_t *rnd_value(int depth)
+{
+	static const json_int_t ints[] = { 0, 1, -1, 42, INT64_MAX, INT64_MIN, 1795653000 };
+	char text[128];
+	size_t len;
+	json_t *v;
+
+	switch (depth > 3 ? rnd(4) : rnd(6)) {
+	case 0:
+		return rnd(2) ? json_true() : rnd(2) ? json_false() : json_null();
+	case 1:
+		return json_integer(ints[rnd(sizeof(ints) / sizeof(ints[0]))]);
+	case 2:
+	case 3:
+		rnd_text(text, &len);
+		return json_stringn(text, len);
+	case 4:
+		v = json_array();
+		for (unsigned i = rnd(5); i > 0; i--)
+			json_array_append_new(v, rnd_value(depth + 1));
+		return v;
+	default:
+		v = json_object();
+		for (unsigned i = rnd(8); i > 0; i--) {
+			rnd_text(text, &len);
+			json_object_setn_new(v, text, len, rnd_value(depth + 1));
+		}
+		return v;
+	}
+}
+
+/* json_dump_buf's own compact writer writes exactly what jansson does. */
+static void expect_as_jansson(const json_t *v)
+{
+	struct buf b = BUF_INIT;
+	char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	assert_non_null(want);
+	assert_int_equal(json_dump_buf(v, 0, &b), 0);
+	if (strcmp(b.data, want) != 0)
+		print_error("jansson: %s\nirdesk:  %s\n", want, b.data);
+	assert_string_equal(b.data, want);
+	free(want);
+	buf_release(&b);
+}
+
+static void test_compact_dump_as_jansson(void **state)
+{
+	json_t *v, *deep;
+	struct buf b = BUF_INIT;
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		v = rnd_value(0);
+		expect_as_jansson(v);
+		json_decref(v);
+	}
+	/* Keys where one is the start of another, and many keys. */
+	v = json_pack("{s:i,s:i,s:i,s:i}", "ab", 1, "a", 2, "", 3, "b", 4);
+	expect_as_jansson(v);
+	for (int i = 0; i < 200; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "k%d", (i * 37) % 200);
+		json_object_set_new(v, key, json_integer(i));
+	}
+	expect_as_jansson(v);
+	json_decref(v);
+	/* Reals and deep nesting are left to jansson: the same bytes still. */
+	v = json_pack("{s:f,s:[f]}", "x", 0.1, "y", -2.5e300);
+	expect_as_jansson(v);
+	json_decref(v);
+	deep = json_integer(7);
+	for (int i = 0; i < 200; i++) {
+		json_t *a = json_array();
+		json_array_append_new(a, deep);
+		deep = a;
+	}
+	expect_as_jansson(deep);
+	json_decref(deep);
+	/* A string that is not UTF-8 is refused, as jansson refuses it. */
+	v = json_stringn_nocheck("\xff\xfe", 2);
+	assert_null(json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
+	assert_int_not_equal(json_dump_buf(v, 0, &b), 0);
+	json_decref(v);
+	buf_release(&b);
+}
+
 static void test_dump_appends(void **state)
 {
 	json_t *v = json_pack("[i,s]", 1, "x");
@@ -298,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_rejected),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_compact_dump_is_stable),
+		cmocka_unit_test(test_compact_dump_as_jansson),
 		cmocka_unit_test(test_dump_appends),
 		cmocka_unit_test(test_pretty_dump),
 		cmocka_unit_test(test_dump_respects_buf_cap),
