@@ -10,7 +10,8 @@
 # BENCH=detect runs only that one (BENCH=pg: bench_pg.sh, PostgreSQL beside SQLite;
 # BENCH=ioc: bench_ioc, the IOC sweep against grep -F -f; BENCH=evidence:
 # bench/evidence.sh, evidence upload and verify against sha256sum;
-# BENCH=intake: bench_intake.sh, events into alerts through a real server).
+# BENCH=intake: bench_intake.sh, events into alerts through a real server;
+# BENCH=mailbox: bench_mailbox.sh, the report mailbox's latency over IMAP).
 #
 # Benchmarks report, they do not fail builds: a missed target prints a
 # "TARGET MISSED: ..." line and the script still exits 0. It exits non-zero
@@ -107,6 +108,8 @@ wanted mail && bench mail bench/bench_mail.sh
 wanted evidence && bench evidence bench/evidence.sh
 # Intake end to end (issue 6): HTTP and TCP syslog into alerts.
 wanted intake && bench intake bench/bench_intake.sh
+# The report mailbox (issue 7): delivery into Dovecot -> alert, IDLE against polling.
+wanted mailbox && bench mailbox bench/bench_mailbox.sh
 
 [ "$rc_store" -ne 0 ] && exit "$rc_store"
 exit "$rc"

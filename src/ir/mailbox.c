@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -302,8 +303,9 @@ static int handle_one(struct mailbox *mb, struct imap *im, struct store *st, uns
 			rc = err_set(e, rc, "message uid %lu: %s", uid, err_msg(&sub));
 			goto out;
 		}
+		/* New alerts only: not a report folded into an alert (deduplicated) or kept before. */
 		if (out && json_is_integer(json_object_get(out, "alert")) &&
-		    strcmp(json_string_value(json_object_get(out, "outcome")), "duplicate") != 0)
+		    json_str(out, "outcome") && !strcmp(json_str(out, "outcome"), "created"))
 			(*alerts)++;
 	} else {
 		log_warn("imap: message uid %lu: no body in the reply: marked seen", uid);

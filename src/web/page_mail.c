@@ -145,6 +145,37 @@ static void attachments(struct request *rq, struct buf *b, const json_t *m)
 	buf_adds(b, "</tbody></table>");
 }
 
+/* What the analysis could not see (the parser's notes, in English in the JSON). */
+static void notes(struct request *rq, struct buf *b, const json_t *m)
+{
+	static const struct {
+		const char *prefix, *key;
+	} known[] = {
+		{ "a header longer than the limit", "mail.note.header_cut" },
+		{ "body text cut", "mail.note.text_cut" },
+		{ "mime nesting cut", "mail.note.depth" },
+		{ "mime parts cut", "mail.note.parts" },
+		{ "not unwrapped as a report", "mail.note.not_unwrapped" },
+	};
+	const json_t *v;
+	size_t i;
+	int open = 0;
+
+	json_array_foreach(json_object_get(m, "notes"), i, v) {
+		const char *s = json_string_value(v), *key = NULL;
+		if (!s || !strncmp(s, "forwarded inline", 16))
+			continue; /* the headers say it */
+		if (!open++)
+			html_printf(b, "<h3>%s</h3><ul class=\"mail-notes\">", page_t(rq, "mail.notes"));
+		for (size_t k = 0; s && !key && k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strncmp(s, known[k].prefix, strlen(known[k].prefix)))
+				key = known[k].key;
+		html_printf(b, "<li>%s</li>", key ? page_t(rq, key) : s);
+	}
+	if (open)
+		buf_adds(b, "</ul>");
+}
+
 static void iocs(struct request *rq, struct buf *b, const json_t *io)
 {
 	static const char *const kinds[] = { "urls", "domains", "ips", "emails", "sha256" };
@@ -190,6 +221,7 @@ static void report(struct request *rq, struct buf *b, const json_t *r, const cha
 	links(rq, b, m);
 	attachments(rq, b, m);
 	iocs(rq, b, json_object_get(an, "iocs"));
+	notes(rq, b, m);
 	buf_adds(b, "</section>");
 }
 

@@ -147,6 +147,19 @@ test_expect_success 'a report forwarded inline: the alert is about the original,
 	body_has "本文に転送された報告"
 '
 
+test_expect_success 'an outsider'"'"'s Fwd: is judged as itself; the page says why it was not unwrapped' '
+	up &&
+	[ "$(mail "$TEST_DIR/hana.tok" "$DATA/0710-bec-outsider-attached-decoy.eml")" = 201 ] &&
+	[ "$(jq -r .verdict "$TEST_DIR/out")" = bec ] &&
+	[ "$(jq -r .message.forwarded "$TEST_DIR/out")" = false ] &&
+	id=$(jq -r .alert "$TEST_DIR/out") &&
+	[ "$(get "/alerts/$id/mail" "$TEST_DIR/hana")" = 200 ] &&
+	body_has "What the analysis could not see" && body_has "Not unwrapped as a report" &&
+	! body_has "eigyo@supplier-abc.co.jp" &&
+	[ "$(get "/alerts/$id/mail" "$TEST_DIR/hana" -H "Accept-Language: ja")" = 200 ] &&
+	body_has "報告としては展開していません"
+'
+
 stop_server() { kill "$(cat "$TEST_DIR/pid")"; wait_exit > /dev/null; }
 test_expect_success 'stop' 'stop_server'
 test_done

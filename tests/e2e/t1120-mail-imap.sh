@@ -71,6 +71,10 @@ test_expect_success 'with IDLE a report becomes an alert as it arrives, long bef
 	[ "$(alerts)" = $((n + 2)) ] &&
 	[ "$(grep -c "imap: 1 message handled, 1 new alert" "$TEST_DIR/serve4.log")" = 2 ] &&
 	irdesk alert list --json | jq -r ".items[].title" | grep -q "^phishing: .*micros0ft-support" &&
+	{ echo "X-Reported-Again: yes"; cat "$DATA/0301-forwarded-report.eml"; } > "$TEST_DIR/again.eml" &&
+	drop "$TEST_DIR/again.eml" 6.eml && settle &&
+	[ "$(alerts)" = $((n + 2)) ] &&
+	grep -q "imap: 1 message handled, 0 new alerts" "$TEST_DIR/serve4.log" &&
 	stop_server
 '
 test_done
