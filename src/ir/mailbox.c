@@ -183,8 +183,9 @@ static int imap_tagged(struct imap *im, const char *cmd, char tag[16], struct er
 static int imap_cmd(struct imap *im, const char *cmd, struct buf *out, struct err *e)
 {
 	char tag[16];
+	int rc = imap_tagged(im, cmd, tag, e);
 
-	return imap_tagged(im, cmd, tag, e) || imap_reply(im, tag, 0, out, e) ? (e->code ? e->code : ERR_IO) : 0;
+	return rc ? rc : imap_reply(im, tag, 0, out, e);
 }
 
 /* 1 when s[0..n) holds an untagged "* N EXISTS" line: the mailbox grew. */
@@ -229,7 +230,8 @@ static int imap_idle(struct mailbox *mb, struct imap *im, int64_t deadline, int 
 	}
 	if (!rc) {
 		buf_reset(&reply);
-		rc = imap_send(im, "DONE\r\n", 6, e) || imap_reply(im, tag, 0, &reply, e) ? ERR_IO : 0;
+		if (!(rc = imap_send(im, "DONE\r\n", 6, e)))
+			rc = imap_reply(im, tag, 0, &reply, e);
 	}
 out:
 	buf_release(&reply);

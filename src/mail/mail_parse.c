@@ -541,18 +541,15 @@ static void inline_headers(struct mail_msg *m, const struct mail_fwd *f)
 				   "report; its authentication and routing were not checked");
 }
 
-/* 1 when the block's sender is of the same organisation as the mail that forwarded it. */
-static int same_org(const struct mail_fwd *f, const char *fwd_addr)
+/* 1 when addresses a and b have the same registrable domain. */
+static int same_org(const char *a, const char *b)
 {
-	char *name = NULL, *addr = NULL, *raw = fwd_from(f->from);
-	char *a = NULL, *b = NULL;
-	int same;
+	char *ra = *a ? mail_registrable(mail_addr_domain(a)) : NULL;
+	char *rb = *b ? mail_registrable(mail_addr_domain(b)) : NULL;
+	int same = ra && rb && !strcmp(ra, rb);
 
-	split_address(raw, &name, &addr);
-	a = addr && *addr ? mail_registrable(mail_addr_domain(addr)) : NULL;
-	b = fwd_addr && *fwd_addr ? mail_registrable(mail_addr_domain(fwd_addr)) : NULL;
-	same = a && b && !strcmp(a, b);
-	free(raw); free(name); free(addr); free(a); free(b);
+	free(ra);
+	free(rb);
 	return same;
 }
 
@@ -576,9 +573,12 @@ static void inline_forward(struct mail_msg *m, size_t start)
 		if (m->inline_forward > depth) { /* another text part of the same mail */
 			more = depth + 1 < m->inline_forward;
 		} else {
-			more = f.subject && looks_forwarded(f.subject) && same_org(&f, m->from_addr);
+			char *forwarder = strdup(m->from_addr ? m->from_addr : "");
 			inline_headers(m, &f);
 			m->inline_forward = depth + 1;
+			more = forwarder && m->from_addr && f.subject && looks_forwarded(f.subject) &&
+			       same_org(m->from_addr, forwarder);
+			free(forwarder);
 		}
 		mail_fwd_release(&f);
 		if (!more)
