@@ -293,6 +293,10 @@ static int norm_url(const char *s, size_t len, char *out, size_t n, size_t *host
 
 	if (frag)
 		end = frag;
+	/* Blanks before a dropped fragment end the value as trailing blanks would. */
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n' ||
+			   end[-1] == '\v' || end[-1] == '\f'))
+		end--;
 	sep = NULL;
 	for (const char *q = p; q + 2 < end; q++) {
 		if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
